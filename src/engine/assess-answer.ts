@@ -1,0 +1,37 @@
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Question } from '../flow/schema.ts';
+import { checksTouching, runChecks } from '../rules/checks.ts';
+import { parseAnswer } from './parse-answer.ts';
+import { buildScope } from './scope.ts';
+import type { AnswerValue, Answers } from './values.ts';
+
+/**
+ * What an answer amounts to before it is saved: refused (bad input or a hard constraint), accepted with warnings
+ * (the operator must give a 情况说明), or accepted.
+ */
+export type Assessment =
+  | { kind: 'invalid'; message: string }
+  | { kind: 'warn'; value: AnswerValue; warnings: string[] }
+  | { kind: 'ok'; value: AnswerValue };
+
+/** Assess a stored-form value against the checks, as if it were saved on top of `answers`. */
+export function assessValue(loaded: LoadedFlow, question: Question, value: AnswerValue, answers: Answers, today: string): Assessment {
+  const candidate: Answers = { ...answers, [question.id]: { value, skipped: false } };
+  const scope = buildScope(loaded, candidate, today);
+  const { errors, warnings } = runChecks(loaded, checksTouching(loaded, question), candidate, scope);
+  if (errors.length) return { kind: 'invalid', message: errors.map((e) => e.message).join('\n') };
+  if (warnings.length) return { kind: 'warn', value, warnings: warnings.map((w) => w.message) };
+  return { kind: 'ok', value };
+}
+
+export function assessAnswer(loaded: LoadedFlow, question: Question, text: string, answers: Answers, today: string): Assessment {
+  if (question.type === 'derived') {
+    const current = buildScope(loaded, answers, today)[question.id];
+    if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };
+    const parsed = parseAnswer(question, text, loaded, today);
+    return parsed.ok ? { kind: 'ok', value: { confirmed: current as number } } : { kind: 'invalid', message: parsed.message };
+  }
+  const parsed = parseAnswer(question, text, loaded, today);
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
+  return assessValue(loaded, question, parsed.value, answers, today);
+}

@@ -1,0 +1,101 @@
+import { Decimal } from 'decimal.js';
+import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
+import type { Question } from '../flow/schema.ts';
+import type { Scope } from '../flow/expression.ts';
+import type { AnswerValue, StoredAnswer, TableValue, MatrixValue, UploadValue } from './values.ts';
+
+/** How answers read back to an operator, in Chinese, with units. */
+
+const thousands = (s: string) => {
+  const [int, frac] = s.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return frac ? `${grouped}.${frac}` : grouped;
+};
+
+export function formatNumber(n: number | string, decimals?: number): string {
+  const d = new Decimal(n);
+  return thousands(decimals === undefined ? d.toString() : d.toDecimalPlaces(decimals).toString());
+}
+
+function labelOf(loaded: LoadedFlow, question: Question, value: string): string {
+  return choicesOf(loaded, question as never).find((c) => c.value === value)?.label ?? value;
+}
+
+export function formatValue(loaded: LoadedFlow, question: Question, value: AnswerValue | null | undefined): string {
+  if (value === null || value === undefined) return '（未填）';
+  switch (question.type) {
+    case 'integer':
+      return `${formatNumber(value as number)}${question.unit ?? ''}`;
+    case 'amount':
+      return `${formatNumber(value as string)}${question.unit}`;
+    case 'percent':
+      return `${formatNumber(value as string)}%`;
+    case 'area':
+      return `${formatNumber(value as string)}平方米`;
+    case 'year':
+      return `${value}年`;
+    case 'yesno':
+      return value ? '是' : '否';
+    case 'choice': {
+      const v = value as { value: string; other?: string };
+      return v.other ? `${labelOf(loaded, question, v.value)}（${v.other}）` : labelOf(loaded, question, v.value);
+    }
+    case 'multi': {
+      const v = value as { values: string[]; other?: string };
+      if (v.values.length === 0) return '无';
+      return v.values.map((x) => (x === question.other && v.other ? `${x}（${v.other}）` : labelOf(loaded, question, x))).join('、');
+    }
+    case 'table': {
+      const rows = value as TableValue;
+      if (rows.length === 0) return '无';
+      return rows.map((row, i) => `${i + 1}) ` + question.columns.map((c) => `${c.label}：${row[c.id] ?? '—'}`).join('，')).join('；');
+    }
+    case 'matrix': {
+      const m = value as MatrixValue;
+      return choicesOf(loaded, question)
+        .filter((r) => m[r.value])
+        .map((r) => `${r.label}：` + question.columns.map((c) => `${c.label}${m[r.value][c.id]}`).join('，'))
+        .join('；');
+    }
+    case 'upload': {
+      const u = value as UploadValue;
+      return u.status === 'provided' ? `已上传 ${u.files.length} 个文件` : '待上传（已列入待补材料清单）';
+    }
+    case 'derived':
+      return '已确认';
+    default:
+      return String(value);
+  }
+}
+
+export function formatDerived(question: Extract<Question, { type: 'derived' }>, value: number | null): string {
+  if (value === null) return '（待计算：相关数据尚未填写）';
+  const text = formatNumber(value, question.decimals);
+  if (question.format === 'percent') return `${text}%`;
+  return `${text}${question.unit ?? (question.format === 'amount' ? '万元' : '')}`;
+}
+
+/** An answer as shown in reviews: the value, or 已跳过, plus the 情况说明 when one was given. */
+export function formatStored(loaded: LoadedFlow, question: Question, stored: StoredAnswer | undefined, scope: Scope): string {
+  if (question.type === 'derived') return formatDerived(question, scope[question.id] as number | null);
+  if (!stored) return '（未填）';
+  if (stored.skipped) return '（已跳过）';
+  const text = formatValue(loaded, question, stored.value);
+  return stored.note ? `${text}（情况说明：${stored.note}）` : text;
+}
+
+/** Render `{question_id}` and constants in a flow message with the operator's answers. */
+export function renderMessage(message: string, loaded: LoadedFlow, answers: Record<string, StoredAnswer>, scope: Scope): string {
+  return message.replace(/\{([a-z_][a-z0-9_]*)\}/g, (whole, id: string) => {
+    const question = loaded.questions.get(id);
+    if (question) {
+      if (question.type === 'derived') return formatDerived(question, scope[id] as number | null).replace(/%$/, '');
+      const value = answers[id]?.value;
+      if (value === undefined || value === null) return '（未填）';
+      // Numbers without their unit: messages carry the unit themselves ("您填写的是{x}家").
+      if (['integer', 'amount', 'percent', 'area'].includes(question.type)) return formatNumber(value as number | string);
+      return formatValue(loaded, question, value);
+    }
+    return id in scope && scope[id] !== null ? String(scope[id]) : whole;
+  });
+}

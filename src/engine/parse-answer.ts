@@ -1,0 +1,309 @@
+import { Decimal } from 'decimal.js';
+import type { Column, Question } from '../flow/schema.ts';
+import { choicesOf, type LoadedFlow, type NormalChoice } from '../flow/loader.ts';
+import type { AnswerValue, ChoiceValue, MultiValue, TableValue } from './values.ts';
+
+/**
+ * Turning what an operator typed into a stored value, per question type. Every refusal says, in Chinese,
+ * what was wrong and what to send instead.
+ */
+
+export type Parsed<T = AnswerValue> = { ok: true; value: T } | { ok: false, message: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (message: string): Parsed<never> => ({ ok: false, message });
+
+/** Full-width digits and punctuation to ASCII, spaces trimmed. */
+export function normalise(text: string): string {
+  return text.normalize('NFKC').replace(/[\u200b\ufeff]/g, '').trim();
+}
+
+const COUNT_UNITS = ['家', '个', '人', '件', '次', '项', '名', '位', '户', '所', '年', '人次'];
+const AREA_UNITS = ['平方米', '平米', '㎡', 'm2', 'm²', '平'];
+
+function stripUnits(text: string, units: string[]): string {
+  let t = text;
+  for (const u of [...units].sort((a, b) => b.length - a.length)) if (t.endsWith(u)) t = t.slice(0, -u.length).trim();
+  return t;
+}
+
+/** "1,234.5" → "1234.5"; thousands separators only where they sit between digit groups. */
+function stripThousands(text: string): string {
+  return /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? text.replaceAll(',', '') : text;
+}
+
+const quoted = (text: string) => `“${text.length > 20 ? text.slice(0, 20) + '…' : text}”`;
+
+function parseDecimalText(raw: string, what: string, example: string): Parsed<Decimal> {
+  const text = stripThousands(raw.replace(/\s+/g, ''));
+  if (text === '') return fail(`请输入${what}，例如 ${example}。`);
+  if (/^-\d/.test(text)) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
+  if (!/^\+?\d+(\.\d+)?$/.test(text)) {
+    return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
+  }
+  return ok(new Decimal(text));
+}
+
+export function parseInteger(raw: string, q: { unit?: string; min?: number; max?: number }): Parsed<number> {
+  const text = stripUnits(normalise(raw), q.unit ? [q.unit, ...COUNT_UNITS] : COUNT_UNITS);
+  const d = parseDecimalText(text, '整数', '45');
+  if (!d.ok) return d;
+  if (!d.value.isInteger()) return fail(`这里需要整数，您填写的是${quoted(raw)}。请输入不带小数的数字，例如 45。`);
+  if (d.value.greaterThan(1e9)) return fail(`${quoted(raw)}过大，请检查是否多输了位数。`);
+  return checkBounds(d.value.toNumber(), q, q.unit ?? '');
+}
+
+function checkBounds<T extends number>(value: T, q: { min?: number; max?: number }, unit: string): Parsed<T> {
+  if (q.min !== undefined && value < q.min) return fail(`该项不能小于 ${q.min}${unit}，您填写的是 ${value}${unit}。`);
+  if (q.max !== undefined && value > q.max) return fail(`该项不能大于 ${q.max}${unit}，您填写的是 ${value}${unit}。`);
+  return ok(value);
+}
+
+/** Amounts in 万元 accept "1.2万", "3,500", "12000元", "1.5亿"; the result is an exact decimal string. */
+export function parseAmount(raw: string, q: { unit?: '万元' | '元'; min?: number; max?: number; decimals?: number }): Parsed<string> {
+  const unit = q.unit ?? '万元';
+  let text = normalise(raw).replace(/\s+/g, '').replace(/^¥|^￥/, '');
+  let factor = new Decimal(1);
+  const scales: [string, Decimal][] = [
+    ['亿元', new Decimal(unit === '万元' ? 10000 : 1e8)],
+    ['亿', new Decimal(unit === '万元' ? 10000 : 1e8)],
+    ['万元', new Decimal(unit === '万元' ? 1 : 10000)],
+    ['万', new Decimal(unit === '万元' ? 1 : 10000)],
+    ['元', new Decimal(unit === '万元' ? 0.0001 : 1)],
+  ];
+  for (const [suffix, f] of scales) {
+    if (text.endsWith(suffix)) {
+      text = text.slice(0, -suffix.length);
+      factor = f;
+      break;
+    }
+  }
+  const d = parseDecimalText(text, `金额（${unit}）`, unit === '万元' ? '1234.5 或 1.2万' : '12000');
+  if (!d.ok) return d;
+  const value = d.value.times(factor);
+  if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);
+  if (q.max !== undefined && value.greaterThan(q.max)) return fail(`金额不能大于 ${q.max}${unit}，您填写的是 ${value.toString()}${unit}。`);
+  if (value.greaterThan(1e12)) return fail(`${quoted(raw)}过大，请检查单位是否为${unit}。`);
+  const decimals = q.decimals ?? 4;
+  if (value.decimalPlaces() > decimals) return fail(`金额最多保留 ${decimals} 位小数（单位：${unit}），您填写的是${quoted(raw)}。`);
+  return ok(value.toString());
+}
+
+export function parsePercent(raw: string, q: { min?: number; max?: number; decimals?: number }): Parsed<string> {
+  const text = normalise(raw).replace(/\s+/g, '').replace(/^百分之/, '').replace(/%$/, '');
+  const d = parseDecimalText(text, '百分比', '92.5（表示 92.5%）');
+  if (!d.ok) return d;
+  if (d.value.greaterThan(100)) return fail(`百分比不能超过 100，您填写的是 ${d.value.toString()}%。请输入 0–100 之间的数字，例如 92.5。`);
+  const bounded = checkBounds(d.value.toNumber(), q, '%');
+  if (!bounded.ok) return bounded;
+  const decimals = q.decimals ?? 2;
+  if (d.value.decimalPlaces() > decimals) return fail(`百分比最多保留 ${decimals} 位小数，您填写的是${quoted(raw)}。`);
+  return ok(d.value.toString());
+}
+
+export function parseArea(raw: string, q: { min?: number; max?: number }): Parsed<string> {
+  const text = stripUnits(normalise(raw).replace(/\s+/g, ''), AREA_UNITS);
+  const d = parseDecimalText(text, '面积（平方米）', '5200');
+  if (!d.ok) return d;
+  const bounded = checkBounds(d.value.toNumber(), q, '平方米');
+  return bounded.ok ? ok(d.value.toString()) : bounded;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export function parseDate(raw: string, q: { notFuture?: boolean }, today: string): Parsed<string> {
+  const text = normalise(raw).replace(/\s+/g, '');
+  const m =
+    text.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/) ?? text.match(/^(\d{4})(\d{2})(\d{2})$/);
+  if (!m) {
+    if (/^\d{4}[-/.年]\d{1,2}月?$/.test(text)) return fail(`请写到具体日期（年-月-日），例如 2015-06-01，您填写的是${quoted(raw)}。`);
+    return fail(`${quoted(raw)}不是有效的日期。请按“年-月-日”填写，例如 2015-06-01 或 2015年6月1日。`);
+  }
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || y < 1900) {
+    return fail(`${quoted(raw)}不是存在的日期，请检查年月日，例如 2015-06-01。`);
+  }
+  const iso = `${y}-${pad(mo)}-${pad(d)}`;
+  if ((q.notFuture ?? true) && iso > today) return fail(`日期不能晚于今天（${today}），您填写的是 ${iso}。请填写实际日期。`);
+  return ok(iso);
+}
+
+export function parseYear(raw: string, q: { min?: number; max?: number }): Parsed<number> {
+  const text = normalise(raw).replace(/年度?$/, '');
+  if (!/^\d{4}$/.test(text)) return fail(`${quoted(raw)}不是有效的年份，请输入四位数年份，例如 2023。`);
+  return checkBounds(Number(text), q, '年');
+}
+
+const YES = ['是', '有', '对', '已', 'yes', 'y', 'true', '1', '√', '是的', '有的', '已通过', '已建设'];
+const NO = ['否', '无', '没有', '不是', 'no', 'n', 'false', '2', '×', '未', '不', '没'];
+
+export function parseYesNo(raw: string): Parsed<boolean> {
+  const text = normalise(raw).toLowerCase().replace(/[。.!！]$/, '');
+  if (YES.includes(text)) return ok(true);
+  if (NO.includes(text)) return ok(false);
+  return fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
+}
+
+function matchChoice(token: string, choices: NormalChoice[]): NormalChoice | undefined {
+  const t = normalise(token);
+  if (/^\d+$/.test(t)) return choices[Number(t) - 1];
+  return (
+    choices.find((c) => c.value === t || c.label === t) ??
+    (() => {
+      const partial = choices.filter((c) => c.label.includes(t) || t.includes(c.label));
+      return partial.length === 1 ? partial[0] : undefined;
+    })()
+  );
+}
+
+const listChoices = (choices: NormalChoice[]) => choices.map((c, i) => `${i + 1}. ${c.label}`).join('  ');
+
+/** Splits "其他：民办非企业" into the choice and its text. */
+function splitOther(text: string, other: string | undefined): { head: string; rest?: string } {
+  if (!other) return { head: text };
+  const m = text.match(new RegExp(`^(${other}|\\d+)\\s*[:：\\-—（(]?\\s*(.*?)[)）]?$`));
+  if (m && m[2] && (m[1] === other || m[1] !== undefined)) return { head: m[1], rest: m[2] };
+  return { head: text };
+}
+
+export function parseChoice(raw: string, choices: NormalChoice[], other?: string): Parsed<ChoiceValue> {
+  const text = normalise(raw);
+  const { head, rest } = splitOther(text, other);
+  const exact = matchChoice(text, choices);
+  const choice = exact ?? matchChoice(head, choices);
+  if (!choice) return fail(`${quoted(raw)}不在选项中。请回复选项序号或名称：${listChoices(choices)}`);
+  if (other && choice.value === other) {
+    const detail = exact ? undefined : rest;
+    if (!detail) return fail(`选择“${other}”时请写明具体内容，例如：${other}：民办非企业单位`);
+    return ok({ value: choice.value, other: detail });
+  }
+  return ok({ value: choice.value });
+}
+
+export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: string; minSelected?: number; maxSelected?: number }): Parsed<MultiValue> {
+  const text = normalise(raw);
+  const min = q.minSelected ?? 1;
+  if (['无', '没有', '都没有', '0', '空'].includes(text)) {
+    return min > 0 ? fail(`至少需要选择 ${min} 项。请回复选项序号，多个用空格或逗号分开，例如 1 3 5。`) : ok({ values: [] });
+  }
+  const tokens = text.split(/[\s,，、;；/]+/).filter(Boolean);
+  const values: string[] = [];
+  let other: string | undefined;
+  for (const token of tokens) {
+    const { head, rest } = splitOther(token, q.other);
+    const choice = matchChoice(token, choices) ?? matchChoice(head, choices);
+    if (!choice) return fail(`${quoted(token)}不在选项中。请回复选项序号，多个用空格或逗号分开，例如 1 3 5。选项：${listChoices(choices)}`);
+    if (q.other && choice.value === q.other) other = rest ?? other;
+    if (!values.includes(choice.value)) values.push(choice.value);
+  }
+  if (q.other && values.includes(q.other) && !other) return fail(`选择“${q.other}”时请写明具体内容，例如：${q.other}：……`);
+  if (values.length < min) return fail(`至少需要选择 ${min} 项，您选择了 ${values.length} 项。`);
+  if (q.maxSelected !== undefined && values.length > q.maxSelected) return fail(`最多选择 ${q.maxSelected} 项，您选择了 ${values.length} 项。`);
+  return ok(other ? { values, other } : { values });
+}
+
+export function parseText(raw: string, q: { maxLength?: number; minLength?: number }): Parsed<string> {
+  const text = raw.replace(/\r\n/g, '\n').trim();
+  const length = [...text].length;
+  if (length === 0) return fail('内容不能为空，请输入文字。');
+  const max = q.maxLength ?? 200;
+  if (length > max) return fail(`内容共 ${length} 字，超过了 ${max} 字的上限。请精简到 ${max} 字以内后重新发送。`);
+  if (q.minLength && length < q.minLength) return fail(`内容至少需要 ${q.minLength} 字，您写了 ${length} 字，请补充后重新发送。`);
+  return ok(text);
+}
+
+/** One cell of a table row, typed by its column. */
+export function parseCell(raw: string, column: Column, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed<string | number | boolean | null> {
+  const text = raw.trim();
+  if (text === '' || text === '-' || text === '—') return column.required ? fail(`“${column.label}”不能为空`) : ok(null);
+  switch (column.type) {
+    case 'integer': return parseInteger(text, { unit: column.unit });
+    case 'amount': return parseAmount(text, {});
+    case 'percent': return parsePercent(text, {});
+    case 'area': return parseArea(text, {});
+    case 'date': return parseDate(text, { notFuture: true }, today);
+    case 'year': return parseYear(text, {});
+    case 'yesno': return parseYesNo(text);
+    case 'choice': {
+      const r = parseChoice(text, choicesOf(flow, column));
+      return r.ok ? ok(r.value.value) : r;
+    }
+    default: return ok(text);
+  }
+}
+
+/** A small table: one row per line (or separated by ；), cells separated by ，, | or tabs. */
+export function parseTable(raw: string, q: { columns: Column[]; minRows?: number; maxRows?: number }, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed<TableValue> {
+  const text = raw.normalize('NFKC').trim();
+  const header = q.columns.map((c) => c.label).join('，');
+  if (['无', '没有', '0'].includes(text)) {
+    return (q.minRows ?? 0) > 0 ? fail(`至少需要填写 ${q.minRows} 行。每行依次写：${header}`) : ok([]);
+  }
+  const lines = text.split(/\n|;|；/).map((l) => l.trim()).filter(Boolean);
+  if (q.maxRows !== undefined && lines.length > q.maxRows) return fail(`最多填写 ${q.maxRows} 行，您写了 ${lines.length} 行。`);
+  if (lines.length < (q.minRows ?? 0)) return fail(`至少需要填写 ${q.minRows} 行，您写了 ${lines.length} 行。每行依次写：${header}`);
+  const rows: TableValue = [];
+  for (const [i, line] of lines.entries()) {
+    const cells = line.split(/[,|\t]/).map((c) => c.trim());
+    if (cells.length !== q.columns.length) {
+      return fail(`第 ${i + 1} 行应有 ${q.columns.length} 项（${header}），用逗号分开；您写了 ${cells.length} 项：${quoted(line)}`);
+    }
+    const row: Record<string, string | number | boolean | null> = {};
+    for (const [j, column] of q.columns.entries()) {
+      const cell = parseCell(cells[j], column, flow, today);
+      if (!cell.ok) return fail(`第 ${i + 1} 行“${column.label}”：${cell.message}`);
+      row[column.id] = cell.value;
+    }
+    rows.push(row);
+  }
+  return ok(rows);
+}
+
+/** A matrix: one line per row, "行名 数1 数2 数3" (or the row number first), integers per column. */
+export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[]): Parsed<Record<string, Record<string, number>>> {
+  const lines = raw.normalize('NFKC').split(/\n|;|；/).map((l) => l.trim()).filter(Boolean);
+  const result: Record<string, Record<string, number>> = {};
+  const example = `${rows[0]?.label ?? '第一行'} ${columns.map((_, i) => 10 * (i + 1)).join(' ')}`;
+  for (const line of lines) {
+    const parts = line.split(/[\s,，:：|\t]+/).filter(Boolean);
+    const row = matchChoice(parts[0] ?? '', rows);
+    if (!row) return fail(`没有认出${quoted(line)}是哪一行。每行以行名或序号开头，例如：${example}`);
+    const numbers = parts.slice(1);
+    if (numbers.length !== columns.length) {
+      return fail(`“${row.label}”一行应有 ${columns.length} 个数（${columns.map((c) => c.label).join('、')}），您写了 ${numbers.length} 个。`);
+    }
+    result[row.value] = {};
+    for (const [j, column] of columns.entries()) {
+      const n = parseInteger(numbers[j], { min: 0 });
+      if (!n.ok) return fail(`“${row.label}”的“${column.label}”：${n.message}`);
+      result[row.value][column.id] = n.value;
+    }
+  }
+  if (Object.keys(result).length === 0) return fail(`请按行填写，例如：${example}`);
+  return ok(result);
+}
+
+/** Parse an operator's text for a question; `today` is ISO (the clock is passed in so tests are deterministic). */
+export function parseAnswer(question: Question, raw: string, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed {
+  if (normalise(raw) === '' && question.type !== 'upload') return fail('没有收到内容。请直接回复答案。');
+  switch (question.type) {
+    case 'text': return parseText(raw, question);
+    case 'integer': return parseInteger(raw, question);
+    case 'amount': return parseAmount(raw, question);
+    case 'percent': return parsePercent(raw, question);
+    case 'area': return parseArea(raw, question);
+    case 'date': return parseDate(raw, question, today);
+    case 'year': return parseYear(raw, question);
+    case 'yesno': return parseYesNo(raw);
+    case 'choice': return parseChoice(raw, choicesOf(flow, question), question.other);
+    case 'multi': return parseMulti(raw, choicesOf(flow, question), question);
+    case 'table': return parseTable(raw, question, flow, today);
+    case 'matrix': return parseMatrix(raw, choicesOf(flow, question), question.columns);
+    case 'upload': return ok({ status: 'pending', files: [] });
+    case 'derived': {
+      const yes = parseYesNo(raw);
+      return yes.ok ? (yes.value ? ok({ confirmed: 1 }) : fail('计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。')) : yes;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { evaluate, type Scope } from '../flow/expression.ts';
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Question } from '../flow/schema.ts';
+import type { AnswerValue, Answers } from './values.ts';
+
+/**
+ * The values expressions see: each answered question by id (numbers as numbers, choices by value,
+ * multiple choices as lists, tables as lists of rows), derived values computed, and the flow's constants.
+ */
+
+/** A stored value as an expression reads it. */
+export function scopeValue(question: Question, value: AnswerValue | null | undefined): unknown {
+  if (value === null || value === undefined) return null;
+  switch (question.type) {
+    case 'amount':
+    case 'percent':
+    case 'area':
+      return Number(value);
+    case 'choice':
+      return (value as { value: string }).value;
+    case 'multi':
+      return (value as { values: string[] }).values;
+    case 'upload':
+      return (value as { status: string }).status;
+    default:
+      return value;
+  }
+}
+
+/** Compute a derived question's value, or null when an input is missing. */
+export function derive(question: Extract<Question, { type: 'derived' }>, scope: Scope): number | null {
+  const result = evaluate(question.formula, scope);
+  if (!result.ok || typeof result.value !== 'number' || !Number.isFinite(result.value)) return null;
+  const factor = 10 ** question.decimals;
+  return Math.round(result.value * factor) / factor;
+}
+
+export function buildScope(loaded: LoadedFlow, answers: Answers, today: string): Scope {
+  const scope: Scope = { ...loaded.constants, today };
+  for (const [id, question] of loaded.questions) {
+    if (question.type === 'derived') continue;
+    scope[id] = scopeValue(question, answers[id]?.value);
+  }
+  // Derived values may build on one another: evaluate in flow order, twice for forward references.
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [id, question] of loaded.questions) {
+      if (question.type === 'derived') scope[id] = derive(question, scope);
+    }
+  }
+  return scope;
+}

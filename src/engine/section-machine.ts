@@ -1,0 +1,253 @@
+import { assign, emit, setup } from 'xstate';
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Question, Section } from '../flow/schema.ts';
+import { isAsked, isRelevant } from '../rules/relevance.ts';
+import { assessAnswer, type Assessment } from './assess-answer.ts';
+import { buildScope } from './scope.ts';
+import type { AnswerValue, Answers } from './values.ts';
+
+/**
+ * One XState machine per section, built from the section's definition: a state per question (asking, or explaining
+ * a warning), a review, and done. The machine is pure: answers come in through the context (refreshed from the
+ * store before each event) and every change goes out as an emitted event that the session persists.
+ */
+
+export interface SectionContext {
+  flowId: string;
+  sectionId: string;
+  /** The declaration's answers, refreshed from the store before each event; not authoritative in the snapshot. */
+  answers: Answers;
+  /** ISO date of today, passed in so that tests are deterministic. */
+  today: string;
+  /** An answer that raised warnings, held until the operator gives a 情况说明. */
+  pending?: { questionId: string; value: AnswerValue; warnings: string[] };
+}
+
+export type SectionEvent =
+  | { type: 'ANSWER'; text: string }
+  | { type: 'SKIP' }
+  | { type: 'BACK' }
+  | { type: 'JUMP'; questionId: string }
+  | { type: 'REVIEW' }
+  | { type: 'CONFIRM' }
+  | { type: 'RESUME' };
+
+export type SectionEmitted =
+  | { type: 'answer'; questionId: string; value: AnswerValue | null; skipped: boolean; note?: string }
+  | { type: 'error'; message: string }
+  | { type: 'warning'; questionId: string; messages: string[] }
+  | { type: 'notice'; message: string }
+  | { type: 'completed' };
+
+const NOTE_MAX = 500;
+
+/** Questions the operator is asked in this section, in order. */
+export function askedQuestions(section: Section): Question[] {
+  return section.questions.filter(isAsked);
+}
+
+/** Whether a question still needs an answer: relevant and unanswered (a derived value needs a fresh confirmation). */
+export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, today: string): boolean {
+  const scope = buildScope(loaded, answers, today);
+  if (!isRelevant(loaded, question, scope)) return false;
+  const stored = answers[question.id];
+  if (question.type === 'derived') {
+    const current = scope[question.id];
+    if (current === null) return false;
+    return !stored || (stored.value as { confirmed?: unknown } | null)?.confirmed !== current;
+  }
+  return !stored;
+}
+
+export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
+  const questions = askedQuestions(section);
+  const assessments = new WeakMap<object, Assessment>();
+
+  const assess = (context: SectionContext, questionId: string, event: { type: 'ANSWER'; text: string }): Assessment => {
+    let result = assessments.get(event);
+    if (!result) {
+      result = assessAnswer(loaded, loaded.questions.get(questionId)!, event.text, context.answers, context.today);
+      assessments.set(event, result);
+    }
+    return result;
+  };
+  const relevant = (context: SectionContext, questionId: string) =>
+    isRelevant(loaded, loaded.questions.get(questionId)!, buildScope(loaded, context.answers, context.today));
+  const withAnswer = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers => ({
+    ...context.answers,
+    [questionId]: { value, skipped, note },
+  });
+
+  const machine = setup({
+    types: {
+      context: {} as SectionContext,
+      events: {} as SectionEvent,
+      input: {} as { flowId: string; sectionId: string; answers: Answers; today: string },
+      emitted: {} as SectionEmitted,
+    },
+    guards: {
+      isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context.today),
+      isRelevant: ({ context }, p: { questionId: string }) => relevant(context, p.questionId),
+      answerInvalid: ({ context, event }, p: { questionId: string }) =>
+        event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'invalid',
+      answerWarns: ({ context, event }, p: { questionId: string }) =>
+        event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'warn',
+      isRequiredUnanswered: ({ context }, p: { questionId: string }) =>
+        loaded.questions.get(p.questionId)!.required && !context.answers[p.questionId],
+      isUnanswered: ({ context }, p: { questionId: string }) => !context.answers[p.questionId],
+      noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
+      jumpTarget: ({ context, event }, p: { questionId: string }) =>
+        event.type === 'JUMP' && event.questionId === p.questionId && relevant(context, p.questionId),
+      allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context.today) || !q.required),
+    },
+    actions: {
+      reportInvalid: emit(({ context, event }, p: { questionId: string }) => ({
+        type: 'error' as const,
+        message: event.type === 'ANSWER' ? (assess(context, p.questionId, event) as { message: string }).message : '',
+      })),
+      holdPending: assign(({ context, event }, p: { questionId: string }) => {
+        const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'warn' }>;
+        return { pending: { questionId: p.questionId, value: a.value, warnings: a.warnings } };
+      }),
+      announceWarnings: emit(({ context }) => ({
+        type: 'warning' as const,
+        questionId: context.pending!.questionId,
+        messages: context.pending!.warnings,
+      })),
+      saveAnswer: assign(({ context, event }, p: { questionId: string }) => {
+        const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
+        return { answers: withAnswer(context, p.questionId, a.value, false) };
+      }),
+      emitAnswer: emit(({ context }, p: { questionId: string }) => {
+        const stored = context.answers[p.questionId];
+        return { type: 'answer' as const, questionId: p.questionId, value: stored.value, skipped: stored.skipped, note: stored.note ?? undefined };
+      }),
+      saveExplained: assign(({ context, event }) => {
+        const { questionId, value } = context.pending!;
+        const note = (event as { text: string }).text.trim();
+        return { answers: withAnswer(context, questionId, value, false, note), pending: undefined };
+      }),
+      saveSkipped: assign(({ context }, p: { questionId: string }) => ({ answers: withAnswer(context, p.questionId, null, true) })),
+      clearPending: assign({ pending: undefined }),
+      reportRequired: emit({ type: 'error' as const, message: '此题为必填项，不能跳过。请填写后继续；如暂时没有数据，可先回复“目录”去填写其他部分。' }),
+      reportNoteInvalid: emit({ type: 'error' as const, message: `请用一两句话说明原因（2–${NOTE_MAX} 字），例如“本年度合同已续签，补充材料随后上传”。如要改填数值，请回复“返回”。` }),
+      reportFirst: emit({ type: 'notice' as const, message: '已经是本节第一题。可回复“目录”切换到其他部分。' }),
+      reportJumpFailed: emit(({ event }) => ({
+        type: 'error' as const,
+        message: `本节没有可修改的“${event.type === 'JUMP' ? event.questionId : ''}”（该题不存在，或按您之前的回答不需要填写）。请回复“查看”列出本节题号。`,
+      })),
+      reportIncomplete: emit({ type: 'error' as const, message: '本节还有必填项没有回答，已为您转到第一个未答的题目。' }),
+      emitCompleted: emit({ type: 'completed' as const }),
+    },
+  });
+
+  const id = (qid: string) => `#${section.id}.${qid}`;
+
+  /** Transitions to the nearest relevant question before index `k`, nearest first. */
+  const backTransitions = (k: number) => [
+    ...questions
+      .slice(0, k)
+      .reverse()
+      .map((q) => ({ guard: { type: 'isRelevant' as const, params: { questionId: q.id } }, target: id(q.id) })),
+    { actions: 'reportFirst' as const },
+  ];
+
+  const questionStates = Object.fromEntries(
+    questions.map((q, k) => {
+      const p = { questionId: q.id };
+      return [
+        q.id,
+        {
+          initial: 'asking',
+          meta: { questionId: q.id },
+          states: {
+            asking: {
+              on: {
+                ANSWER: [
+                  { guard: { type: 'answerInvalid' as const, params: p }, actions: { type: 'reportInvalid' as const, params: p } },
+                  { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, 'announceWarnings' as const] },
+                  { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }] },
+                ],
+                SKIP: [
+                  { guard: { type: 'isRequiredUnanswered' as const, params: p }, actions: 'reportRequired' as const },
+                  // Skipping an answered question keeps its answer; skipping an optional one records the skip.
+                  ...(q.required ? [] : [{ guard: { type: 'isUnanswered' as const, params: p }, target: `#${section.id}.next`, actions: [{ type: 'saveSkipped' as const, params: p }, { type: 'emitAnswer' as const, params: p }] }]),
+                  { target: `#${section.id}.next` },
+                ],
+                BACK: backTransitions(k),
+              },
+            },
+            explaining: {
+              on: {
+                ANSWER: [
+                  { guard: 'noteInvalid' as const, actions: 'reportNoteInvalid' as const },
+                  { target: `#${section.id}.next`, actions: ['saveExplained' as const, { type: 'emitAnswer' as const, params: p }] },
+                ],
+                BACK: { target: 'asking', actions: 'clearPending' as const },
+                SKIP: { target: 'asking', actions: ['clearPending' as const, 'reportRequired' as const] },
+              },
+            },
+          },
+        },
+      ];
+    }),
+  );
+
+  return machine.createMachine({
+    id: section.id,
+    context: ({ input }) => ({ ...input, pending: undefined }),
+    initial: 'next',
+    on: {
+      JUMP: [
+        ...questions.map((q) => ({ guard: { type: 'jumpTarget' as const, params: { questionId: q.id } }, target: `.${q.id}`, actions: 'clearPending' as const })),
+        { actions: 'reportJumpFailed' as const },
+      ],
+      REVIEW: { target: '.review', actions: 'clearPending' as const },
+      RESUME: { target: '.next', actions: 'clearPending' as const },
+    },
+    states: {
+      /** Transient: go to the first question still pending, or to the review. */
+      next: {
+        always: [
+          ...questions.map((q) => ({ guard: { type: 'isPending' as const, params: { questionId: q.id } }, target: q.id })),
+          { target: 'review' },
+        ],
+      },
+      ...questionStates,
+      review: {
+        on: {
+          CONFIRM: [{ guard: 'allAnswered' as const, target: 'done', actions: 'emitCompleted' as const }, { target: 'next', actions: 'reportIncomplete' as const }],
+          BACK: backTransitions(questions.length),
+        },
+      },
+      done: {
+        on: { BACK: backTransitions(questions.length), CONFIRM: { actions: 'emitCompleted' as const } },
+      },
+    },
+  });
+}
+
+export type SectionMachine = ReturnType<typeof buildSectionMachine>;
+
+const machines = new Map<string, SectionMachine>();
+
+/** Machines are built once per flow and section; building is pure. */
+export function sectionMachine(loaded: LoadedFlow, section: Section): SectionMachine {
+  const key = `${loaded.flow.id}/${loaded.flow.year}/${section.id}`;
+  let m = machines.get(key);
+  if (!m) {
+    m = buildSectionMachine(loaded, section);
+    machines.set(key, m);
+  }
+  return m;
+}
+
+/** The question a snapshot value is at, or the section's phase. */
+export function positionOf(value: unknown): { questionId?: string; phase: 'asking' | 'explaining' | 'review' | 'done' | 'next' } {
+  if (typeof value === 'string') return { phase: value as 'review' | 'done' | 'next' };
+  if (value && typeof value === 'object') {
+    const [questionId, sub] = Object.entries(value)[0] as [string, string];
+    return { questionId, phase: sub === 'explaining' ? 'explaining' : 'asking' };
+  }
+  return { phase: 'next' };
+}

@@ -1,0 +1,70 @@
+import { createActor } from 'xstate';
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Section } from '../flow/schema.ts';
+import { isRelevant } from '../rules/relevance.ts';
+import { buildScope } from './scope.ts';
+import { positionOf, sectionMachine, type SectionEmitted, type SectionEvent } from './section-machine.ts';
+import type { Answers } from './values.ts';
+
+/**
+ * One message's worth of a section: restore the actor from its persisted snapshot (with the declaration's current
+ * answers put back into its context), send the event, and hand back the new snapshot and what it emitted.
+ * Nothing is kept in memory afterwards.
+ */
+
+export interface SectionStep {
+  snapshot: Record<string, unknown>;
+  emitted: SectionEmitted[];
+  answers: Answers;
+  position: ReturnType<typeof positionOf>;
+  status: 'in_progress' | 'review' | 'done';
+}
+
+export function stepSection(
+  loaded: LoadedFlow,
+  section: Section,
+  persisted: unknown,
+  answers: Answers,
+  today: string,
+  event?: SectionEvent,
+): SectionStep {
+  const machine = sectionMachine(loaded, section);
+  const input = { flowId: loaded.flow.id, sectionId: section.id, answers, today };
+  const emitted: SectionEmitted[] = [];
+
+  let actor = null;
+  let restored = false;
+  const snap = persisted as { status?: string; value?: unknown; context?: Record<string, unknown> } | null;
+  if (snap && snap.status === 'active' && snap.context) {
+    const { questionId } = positionOf(snap.value);
+    // A snapshot from an older version of the flow (question removed) cannot be restored: start afresh, answers are safe.
+    if (!questionId || loaded.questions.has(questionId)) {
+      try {
+        actor = createActor(machine, { snapshot: { ...snap, context: { ...snap.context, answers, today } } as unknown as never, input });
+        restored = true;
+      } catch {
+        actor = null;
+      }
+    }
+  }
+  actor ??= createActor(machine, { input });
+  actor.on('*', (e) => emitted.push(e as SectionEmitted));
+  actor.start();
+
+  if (restored) {
+    const { questionId } = positionOf(actor.getSnapshot().value);
+    const question = questionId ? loaded.questions.get(questionId) : undefined;
+    // Answers elsewhere may have made the current question irrelevant since the snapshot was taken.
+    if (question && !isRelevant(loaded, question, buildScope(loaded, answers, today))) actor.send({ type: 'RESUME' });
+  }
+  if (event) actor.send(event);
+
+  const after = actor.getSnapshot();
+  const persistedAfter = actor.getPersistedSnapshot() as unknown as Record<string, unknown>;
+  actor.stop();
+  const position = positionOf(after.value);
+  // The answers live in the Answer table; the snapshot keeps only the conversation's position.
+  const snapshot = { ...persistedAfter, context: { ...(persistedAfter.context as object), answers: {} } };
+  const status = position.phase === 'done' ? 'done' : position.phase === 'review' ? 'review' : 'in_progress';
+  return { snapshot, emitted, answers: after.context.answers, position, status };
+}

@@ -1,0 +1,154 @@
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+import { FlowSchema, SharedLibrarySchema, type Flow, type Question, type Section, type Evidence, type Vocabulary, type Choice } from './schema.ts';
+
+/** The repository's flows folder, found from this file so the CLI works from any working directory. */
+export const FLOWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../flows');
+
+export interface NormalChoice { value: string; label: string; help?: string }
+
+export interface DirectoryEntry { seq: number; unit: string; [column: string]: string | number }
+
+/** A flow ready for the engine: validated, years rendered, vocabularies resolved, indexed. */
+export interface LoadedFlow {
+  flow: Flow;
+  dir: string;
+  directory: DirectoryEntry[];
+  vocabularies: Map<string, Vocabulary>;
+  questions: Map<string, Question>;
+  sectionOf: Map<string, Section>;
+  evidence: Map<string, Evidence>;
+  /** Constants available to every expression. */
+  constants: Record<string, string | number>;
+}
+
+/** An error in a flow file, located by file and path for `shenbao flows check`. */
+export interface FlowIssue { file: string; path: string; message: string }
+
+export class FlowError extends Error {
+  constructor(readonly issues: FlowIssue[]) {
+    super(issues.map((i) => `${i.file}: ${i.path}: ${i.message}`).join('\n'));
+  }
+}
+
+/** Replace {year}, {prev_year}, {next_year} in every string: the evaluation year is a parameter of the flow. */
+function renderYears(node: unknown, year: number): unknown {
+  if (typeof node === 'string') {
+    return node.replaceAll('{year}', String(year)).replaceAll('{prev_year}', String(year - 1)).replaceAll('{next_year}', String(year + 1));
+  }
+  if (Array.isArray(node)) return node.map((item) => renderYears(item, year));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, renderYears(v, year)]));
+  }
+  return node;
+}
+
+function zodIssues(file: string, error: z.ZodError): FlowIssue[] {
+  return error.issues.map((issue) => ({ file, path: issue.path.join('.') || '(根)', message: issue.message }));
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new FlowError([{ file, path: '(文件)', message: `无法读取或解析 YAML：${(err as Error).message}` }]);
+  }
+}
+
+export function normalChoice(choice: Choice): NormalChoice {
+  return typeof choice === 'string' ? { value: choice, label: choice } : { value: choice.value, label: choice.label, help: choice.help };
+}
+
+/** The choices of a choice/multi question or of a matrix's rows, with `choicesFrom` resolved. */
+export function choicesOf(loaded: Pick<LoadedFlow, 'vocabularies'>, item: { choices?: Choice[]; choicesFrom?: string; rows?: Choice[]; rowsFrom?: string }): NormalChoice[] {
+  const from = item.choicesFrom ?? item.rowsFrom;
+  if (from) {
+    const vocab = loaded.vocabularies.get(from);
+    return vocab ? vocab.items.map((i) => ({ value: i.value, label: i.label ?? i.value, help: i.description })) : [];
+  }
+  return (item.choices ?? item.rows ?? []).map(normalChoice);
+}
+
+function readDirectory(file: string, keyColumn: string): DirectoryEntry[] {
+  if (!existsSync(file)) throw new FlowError([{ file, path: '(文件)', message: '名录文件不存在' }]);
+  const rows = parseCsv(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  const issues: FlowIssue[] = [];
+  const entries = rows.map((row, i) => {
+    const seq = Number(row.seq);
+    if (!Number.isInteger(seq)) issues.push({ file, path: `第${i + 2}行.seq`, message: `序号“${row.seq}”不是整数` });
+    if (!row[keyColumn]) issues.push({ file, path: `第${i + 2}行.${keyColumn}`, message: '缺少单位名称' });
+    return { ...row, seq, unit: row[keyColumn] ?? '' } as DirectoryEntry;
+  });
+  if (issues.length) throw new FlowError(issues);
+  return entries;
+}
+
+/** Load, validate and index one flow folder. Throws FlowError listing every problem with file and path. */
+export function loadFlow(dir: string): LoadedFlow {
+  const file = join(dir, 'flow.yaml');
+  const raw = readYaml(file) as Record<string, unknown> | null;
+  const year = typeof raw?.year === 'number' ? raw.year : 0;
+  const parsed = FlowSchema.safeParse(renderYears(raw, year));
+  if (!parsed.success) throw new FlowError(zodIssues(file, parsed.error));
+  const flow = parsed.data;
+
+  const vocabularies = new Map<string, Vocabulary>();
+  for (const name of flow.imports) {
+    const libFile = join(dir, '..', '_shared', `${name}.yaml`);
+    if (!existsSync(libFile)) throw new FlowError([{ file, path: 'imports', message: `共享词表文件 _shared/${name}.yaml 不存在` }]);
+    const lib = SharedLibrarySchema.safeParse(renderYears(readYaml(libFile), year));
+    if (!lib.success) throw new FlowError(zodIssues(libFile, lib.error));
+    for (const v of lib.data.vocabularies) vocabularies.set(v.id, v);
+  }
+  for (const v of flow.vocabularies) vocabularies.set(v.id, v);
+
+  const questions = new Map<string, Question>();
+  const sectionOf = new Map<string, Section>();
+  for (const section of flow.sections) {
+    for (const q of section.questions) {
+      questions.set(q.id, q);
+      sectionOf.set(q.id, section);
+    }
+  }
+
+  const evidence = new Map<string, Evidence>();
+  const collect = (refs: ReadonlyArray<string | Evidence>) => {
+    for (const ref of refs) if (typeof ref !== 'string') evidence.set(ref.id, ref);
+  };
+  for (const e of flow.evidence) evidence.set(e.id, e);
+  for (const t of flow.thresholds) collect(t.evidence);
+  for (const i of flow.indicators) collect(i.evidence);
+  for (const q of questions.values()) collect(q.evidence);
+
+  const directory = readDirectory(join(dir, flow.directory.file), flow.directory.key);
+  const constants = { year: flow.year, prev_year: flow.year - 1, next_year: flow.year + 1, year_end: `${flow.year}-12-31` };
+  return { flow, dir, directory, vocabularies, questions, sectionOf, evidence, constants };
+}
+
+/** The ids of every flow folder (folders starting with _ hold shared data). */
+export function listFlowIds(flowsDir = FLOWS_DIR): string[] {
+  return readdirSync(flowsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_') && existsSync(join(flowsDir, d.name, 'flow.yaml')))
+    .map((d) => d.name)
+    .sort();
+}
+
+const cache = new Map<string, LoadedFlow>();
+
+/** Load a flow by id from the flows folder, once per process. */
+export function getFlow(id: string, flowsDir = FLOWS_DIR): LoadedFlow {
+  const key = join(flowsDir, id);
+  let loaded = cache.get(key);
+  if (!loaded) {
+    if (!existsSync(join(key, 'flow.yaml'))) {
+      throw new FlowError([{ file: key, path: '(目录)', message: `没有名为“${id}”的申报项目；可用：${listFlowIds(flowsDir).join('、') || '无'}` }]);
+    }
+    loaded = loadFlow(key);
+    cache.set(key, loaded);
+  }
+  return loaded;
+}

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+/**
+ * The format of `flows/<id>/flow.yaml`: a programme's declaration form as data.
+ *
+ * Expressions (`when`, `assert`, `formula`, `pass`) use filtrex syntax over answers keyed by question id,
+ * e.g. `resident_small >= 60 and not gjj_manufacturing`. See src/flow/expression.ts for the functions available.
+ * Labels and messages may contain `{year}` (the evaluation year), `{prev_year}`, `{next_year}`; messages may also
+ * contain `{<question id>}`, rendered with the operator's answer.
+ */
+
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, '只能用小写字母、数字和下划线，且以字母开头（例如 resident_small）');
+
+const expression = z.string().min(1);
+
+/** One choice of a single- or multiple-choice question. A bare string is both value and label. */
+export const ChoiceSchema = z.union([
+  z.string().min(1),
+  z.object({ value: z.string().min(1), label: z.string().min(1), help: z.string().optional() }),
+]);
+
+/** A document the organisation must provide (证明材料). Referenced elsewhere by its id. */
+export const EvidenceSchema = z.object({
+  id,
+  title: z.string().min(1).describe('what the document is, worded as in the seed'),
+  detail: z.string().optional().describe('further requirement from the seed, e.g. 社保需提供1-12月的整年的记录'),
+  when: expression.optional().describe('required only when this holds'),
+});
+
+/** Evidence named in a threshold, indicator or upload question: a full definition or the id of one defined elsewhere. */
+export const EvidenceRefSchema = z.union([id, EvidenceSchema]);
+
+/** A hard constraint (level error: the answer is refused) or soft warning (the operator may continue with a 情况说明). */
+export const CheckSchema = z.object({
+  id,
+  assert: expression.describe('must hold; evaluated once every answer it names is known'),
+  when: expression.optional(),
+  level: z.enum(['error', 'warning']).default('error'),
+  message: z.string().min(1).describe('Chinese, says what is wrong and what to send instead'),
+  ref: z.string().optional(),
+});
+
+const columnTypes = z.enum(['text', 'integer', 'amount', 'percent', 'area', 'date', 'year', 'choice', 'yesno']);
+
+/** A typed column of a small table question or an annex table. */
+export const ColumnSchema = z.object({
+  id,
+  label: z.string().min(1),
+  type: columnTypes.default('text'),
+  choices: z.array(ChoiceSchema).optional(),
+  choicesFrom: id.optional().describe('id of a vocabulary in the flow'),
+  required: z.boolean().default(true),
+  unit: z.string().optional(),
+});
+
+const questionBase = {
+  id,
+  label: z.string().min(1).describe('worded as in the seed'),
+  ref: z.string().min(1).describe('where the question stands in the seed, e.g. 【三】4'),
+  required: z.boolean().default(true),
+  help: z.string().optional().describe('shown on 帮助 and with the question'),
+  when: expression.optional().describe('ask only when this holds'),
+  prefill: z.string().optional().describe('a directory column whose value is offered as the default answer'),
+  evidence: z.array(EvidenceRefSchema).default([]),
+  checks: z.array(CheckSchema).default([]),
+  /** Asked by the assistant though the official form does not ask it (a threshold needs it). */
+  extra: z.boolean().default(false),
+};
+
+const numericBounds = {
+  min: z.number().optional(),
+  max: z.number().optional(),
+};
+
+export const QuestionSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...questionBase,
+    type: z.literal('text'),
+    maxLength: z.number().int().positive().default(200),
+    minLength: z.number().int().nonnegative().optional(),
+    multiline: z.boolean().default(false),
+  }),
+  z.object({ ...questionBase, type: z.literal('integer'), unit: z.string().optional(), ...numericBounds }),
+  z.object({
+    ...questionBase,
+    type: z.literal('amount'),
+    unit: z.enum(['万元', '元']).default('万元'),
+    decimals: z.number().int().min(0).max(6).default(4),
+    ...numericBounds,
+  }),
+  z.object({ ...questionBase, type: z.literal('percent'), decimals: z.number().int().min(0).max(4).default(2), ...numericBounds }),
+  z.object({ ...questionBase, type: z.literal('area'), unit: z.literal('平方米').default('平方米'), ...numericBounds }),
+  z.object({
+    ...questionBase,
+    type: z.literal('date'),
+    notFuture: z.boolean().default(true),
+  }),
+  z.object({ ...questionBase, type: z.literal('year'), ...numericBounds }),
+  z.object({
+    ...questionBase,
+    type: z.literal('choice'),
+    choices: z.array(ChoiceSchema).optional(),
+    choicesFrom: id.optional(),
+    other: z.string().optional().describe('value of the choice that asks for a free text, e.g. 其他'),
+  }),
+  z.object({
+    ...questionBase,
+    type: z.literal('multi'),
+    choices: z.array(ChoiceSchema).optional(),
+    choicesFrom: id.optional(),
+    other: z.string().optional(),
+    minSelected: z.number().int().nonnegative().default(1),
+    maxSelected: z.number().int().positive().optional(),
+  }),
+  z.object({ ...questionBase, type: z.literal('yesno') }),
+  z.object({
+    ...questionBase,
+    type: z.literal('table'),
+    columns: z.array(ColumnSchema).min(1),
+    minRows: z.number().int().nonnegative().default(0),
+    maxRows: z.number().int().positive().optional(),
+  }),
+  z.object({
+    ...questionBase,
+    type: z.literal('matrix'),
+    rows: z.array(ChoiceSchema).optional(),
+    rowsFrom: id.optional(),
+    columns: z.array(ColumnSchema).min(1),
+    totals: z.boolean().default(true),
+  }),
+  z.object({
+    ...questionBase,
+    type: z.literal('derived'),
+    formula: expression,
+    format: z.enum(['number', 'percent', 'amount', 'integer']).default('number'),
+    decimals: z.number().int().min(0).max(4).default(2),
+    unit: z.string().optional(),
+    explain: z.string().optional().describe('how it is computed, shown with the value'),
+    confirm: z.boolean().default(false).describe('show the value back and ask the operator to confirm it'),
+  }),
+  z.object({
+    ...questionBase,
+    type: z.literal('upload'),
+    accept: z.array(z.string()).default([]).describe('file extensions, e.g. pdf, docx, zip'),
+  }),
+]);
+
+export const SectionSchema = z.object({
+  id,
+  title: z.string().min(1),
+  ref: z.string().min(1).describe('e.g. 【一】'),
+  intro: z.string().optional(),
+  when: expression.optional(),
+  questions: z.array(QuestionSchema).min(1),
+});
+
+/** One case of a threshold rule; the first whose `when` holds applies. */
+export const ThresholdCaseSchema = z.object({
+  when: expression.optional(),
+  pass: expression,
+  /** When the rule fails but this holds, the verdict is review (relaxable, a person decides), not fail. */
+  reviewWhen: expression.optional(),
+  message: z.string().min(1).describe('said on failure, quoting the rule and the value'),
+});
+
+export const ThresholdSchema = z.object({
+  number: z.number().int().positive(),
+  title: z.string().min(1),
+  text: z.string().min(1).describe('the rule worded as in the seed'),
+  ref: z.string().min(1),
+  cases: z.array(ThresholdCaseSchema).default([]),
+  /** A rule no answer can decide (needs a person's reading of documents): verdict review once these are answered. */
+  reviewAfter: z.array(id).default([]),
+  evidence: z.array(EvidenceRefSchema).default([]),
+});
+
+export const IndicatorSchema = z.object({
+  number: z.string().min(1).describe('e.g. 1, 8.1, 14'),
+  group: z.string().min(1).describe('一级指标'),
+  title: z.string().min(1).describe('二级指标, worded as in the seed'),
+  explanation: z.string().optional(),
+  questions: z.array(id).default([]).describe('the answers that report this indicator'),
+  evidence: z.array(EvidenceRefSchema).default([]),
+  when: expression.optional(),
+});
+
+export const VocabularySchema = z.object({
+  id,
+  title: z.string().min(1),
+  ref: z.string().optional(),
+  items: z.array(z.object({ value: z.string().min(1), label: z.string().optional(), description: z.string().optional() })).min(1),
+});
+
+export const DirectorySchema = z.object({
+  file: z.string().default('directory.csv'),
+  ref: z.string().min(1),
+  /** The CSV column holding the name an operator searches by (unit name). */
+  key: z.string().default('unit'),
+  /** The CSV column whose value is shown with the key when choosing (e.g. district, base name). */
+  label: z.array(z.string()).default([]),
+  columns: z.record(z.string(), z.string()).describe('CSV column → Chinese heading'),
+});
+
+export const FlowSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string().min(1),
+  programme: z.string().min(1).describe('the programme name shown to operators'),
+  region: z.string().min(1),
+  year: z.number().int().min(2000).max(2100).describe('the evaluation year: 上年度 in the labels'),
+  seed: z.string().min(1).describe('the seed document this flow encodes'),
+  vocabularies: z.array(VocabularySchema).default([]),
+  /** Shared library imported from flows/_shared/<name>.yaml (vocabularies defined once). */
+  imports: z.array(z.string()).default([]),
+  directory: DirectorySchema,
+  sections: z.array(SectionSchema).min(1),
+  checks: z.array(CheckSchema).default([]).describe('cross-checks spanning sections'),
+  thresholds: z.array(ThresholdSchema).default([]),
+  indicators: z.array(IndicatorSchema).default([]),
+  evidence: z.array(EvidenceSchema).default([]).describe('evidence not tied to a threshold or indicator'),
+});
+
+export const SharedLibrarySchema = z.object({ vocabularies: z.array(VocabularySchema).default([]) });
+
+export type Choice = z.infer<typeof ChoiceSchema>;
+export type Evidence = z.infer<typeof EvidenceSchema>;
+export type EvidenceRef = z.infer<typeof EvidenceRefSchema>;
+export type Check = z.infer<typeof CheckSchema>;
+export type Column = z.infer<typeof ColumnSchema>;
+export type Question = z.infer<typeof QuestionSchema>;
+export type QuestionType = Question['type'];
+export type Section = z.infer<typeof SectionSchema>;
+export type Threshold = z.infer<typeof ThresholdSchema>;
+export type ThresholdCase = z.infer<typeof ThresholdCaseSchema>;
+export type Indicator = z.infer<typeof IndicatorSchema>;
+export type Vocabulary = z.infer<typeof VocabularySchema>;
+export type Flow = z.infer<typeof FlowSchema>;
+export type FlowInput = z.input<typeof FlowSchema>;
