@@ -2,7 +2,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import { checksTouching, runChecks } from '../rules/checks.ts';
 import { parseAnswer } from './parse-answer.ts';
-import { buildScope } from './scope.ts';
+import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
 
 /**
@@ -15,23 +15,23 @@ export type Assessment =
   | { kind: 'ok'; value: AnswerValue };
 
 /** Assess a stored-form value against the checks, as if it were saved on top of `answers`. */
-export function assessValue(loaded: LoadedFlow, question: Question, value: AnswerValue, answers: Answers, today: string): Assessment {
+export function assessValue(loaded: LoadedFlow, question: Question, value: AnswerValue, answers: Answers, env: Env): Assessment {
   const candidate: Answers = { ...answers, [question.id]: { value, skipped: false } };
-  const scope = buildScope(loaded, candidate, today);
+  const scope = buildScope(loaded, candidate, env);
   const { errors, warnings } = runChecks(loaded, checksTouching(loaded, question), candidate, scope);
   if (errors.length) return { kind: 'invalid', message: errors.map((e) => e.message).join('\n') };
   if (warnings.length) return { kind: 'warn', value, warnings: warnings.map((w) => w.message) };
   return { kind: 'ok', value };
 }
 
-export function assessAnswer(loaded: LoadedFlow, question: Question, text: string, answers: Answers, today: string): Assessment {
+export function assessAnswer(loaded: LoadedFlow, question: Question, text: string, answers: Answers, env: Env): Assessment {
   if (question.type === 'derived') {
-    const current = buildScope(loaded, answers, today)[question.id];
+    const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };
-    const parsed = parseAnswer(question, text, loaded, today);
+    const parsed = parseAnswer(question, text, loaded, env.today);
     return parsed.ok ? { kind: 'ok', value: { confirmed: current as number } } : { kind: 'invalid', message: parsed.message };
   }
-  const parsed = parseAnswer(question, text, loaded, today);
+  const parsed = parseAnswer(question, text, loaded, env.today);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
-  return assessValue(loaded, question, parsed.value, answers, today);
+  return assessValue(loaded, question, parsed.value, answers, env);
 }

@@ -35,8 +35,20 @@ export function derive(question: Extract<Question, { type: 'derived' }>, scope: 
   return Math.round(result.value * factor) / factor;
 }
 
-export function buildScope(loaded: LoadedFlow, answers: Answers, today: string): Scope {
-  const scope: Scope = { ...loaded.constants, today };
+/** The organisation's directory entry, as expressions see it: `org_<column>`. */
+export type OrgValues = Record<string, string | number>;
+
+export function orgScope(entry: Record<string, unknown> | null | undefined): OrgValues {
+  const out: OrgValues = {};
+  for (const [k, v] of Object.entries(entry ?? {})) if (typeof v === 'string' || typeof v === 'number') out[`org_${k}`] = v;
+  return out;
+}
+
+/** What expressions see besides the answers: today's date and the organisation's directory entry. */
+export interface Env { today: string; org?: OrgValues }
+
+export function buildScope(loaded: LoadedFlow, answers: Answers, env: Env): Scope {
+  const scope: Scope = { ...loaded.constants, ...env.org, today: env.today };
   for (const [id, question] of loaded.questions) {
     if (question.type === 'derived') continue;
     scope[id] = scopeValue(question, answers[id]?.value);

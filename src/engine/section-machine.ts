@@ -3,7 +3,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import { isAsked, isRelevant } from '../rules/relevance.ts';
 import { assessAnswer, type Assessment } from './assess-answer.ts';
-import { buildScope } from './scope.ts';
+import { buildScope, type Env, type OrgValues } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
 
 /**
@@ -19,6 +19,8 @@ export interface SectionContext {
   answers: Answers;
   /** ISO date of today, passed in so that tests are deterministic. */
   today: string;
+  /** The organisation's directory entry as `org_<column>`. */
+  org: OrgValues;
   /** An answer that raised warnings, held until the operator gives a 情况说明. */
   pending?: { questionId: string; value: AnswerValue; warnings: string[] };
 }
@@ -47,8 +49,8 @@ export function askedQuestions(section: Section): Question[] {
 }
 
 /** Whether a question still needs an answer: relevant and unanswered (a derived value needs a fresh confirmation). */
-export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, today: string): boolean {
-  const scope = buildScope(loaded, answers, today);
+export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, env: Env): boolean {
+  const scope = buildScope(loaded, answers, env);
   if (!isRelevant(loaded, question, scope)) return false;
   const stored = answers[question.id];
   if (question.type === 'derived') {
@@ -66,13 +68,13 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
   const assess = (context: SectionContext, questionId: string, event: { type: 'ANSWER'; text: string }): Assessment => {
     let result = assessments.get(event);
     if (!result) {
-      result = assessAnswer(loaded, loaded.questions.get(questionId)!, event.text, context.answers, context.today);
+      result = assessAnswer(loaded, loaded.questions.get(questionId)!, event.text, context.answers, context);
       assessments.set(event, result);
     }
     return result;
   };
   const relevant = (context: SectionContext, questionId: string) =>
-    isRelevant(loaded, loaded.questions.get(questionId)!, buildScope(loaded, context.answers, context.today));
+    isRelevant(loaded, loaded.questions.get(questionId)!, buildScope(loaded, context.answers, context));
   const withAnswer = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers => ({
     ...context.answers,
     [questionId]: { value, skipped, note },
@@ -82,11 +84,11 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     types: {
       context: {} as SectionContext,
       events: {} as SectionEvent,
-      input: {} as { flowId: string; sectionId: string; answers: Answers; today: string },
+      input: {} as { flowId: string; sectionId: string; answers: Answers; today: string; org: OrgValues },
       emitted: {} as SectionEmitted,
     },
     guards: {
-      isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context.today),
+      isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context),
       isRelevant: ({ context }, p: { questionId: string }) => relevant(context, p.questionId),
       answerInvalid: ({ context, event }, p: { questionId: string }) =>
         event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'invalid',
@@ -98,7 +100,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
       jumpTarget: ({ context, event }, p: { questionId: string }) =>
         event.type === 'JUMP' && event.questionId === p.questionId && relevant(context, p.questionId),
-      allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context.today) || !q.required),
+      allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context) || !q.required),
     },
     actions: {
       reportInvalid: emit(({ context, event }, p: { questionId: string }) => ({

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { isRelevant } from '../rules/relevance.ts';
-import { buildScope } from './scope.ts';
+import { buildScope, type Env } from './scope.ts';
 import { positionOf, sectionMachine, type SectionEmitted, type SectionEvent } from './section-machine.ts';
 import type { Answers } from './values.ts';
 
@@ -25,11 +25,11 @@ export function stepSection(
   section: Section,
   persisted: unknown,
   answers: Answers,
-  today: string,
+  env: Env,
   event?: SectionEvent,
 ): SectionStep {
   const machine = sectionMachine(loaded, section);
-  const input = { flowId: loaded.flow.id, sectionId: section.id, answers, today };
+  const input = { flowId: loaded.flow.id, sectionId: section.id, answers, today: env.today, org: env.org ?? {} };
   const emitted: SectionEmitted[] = [];
 
   let actor = null;
@@ -40,7 +40,7 @@ export function stepSection(
     // A snapshot from an older version of the flow (question removed) cannot be restored: start afresh, answers are safe.
     if (!questionId || loaded.questions.has(questionId)) {
       try {
-        actor = createActor(machine, { snapshot: { ...snap, context: { ...snap.context, answers, today } } as unknown as never, input });
+        actor = createActor(machine, { snapshot: { ...snap, context: { ...snap.context, answers, today: env.today, org: env.org ?? {} } } as unknown as never, input });
         restored = true;
       } catch {
         actor = null;
@@ -55,7 +55,7 @@ export function stepSection(
     const { questionId } = positionOf(actor.getSnapshot().value);
     const question = questionId ? loaded.questions.get(questionId) : undefined;
     // Answers elsewhere may have made the current question irrelevant since the snapshot was taken.
-    if (question && !isRelevant(loaded, question, buildScope(loaded, answers, today))) actor.send({ type: 'RESUME' });
+    if (question && !isRelevant(loaded, question, buildScope(loaded, answers, env))) actor.send({ type: 'RESUME' });
   }
   if (event) actor.send(event);
 

@@ -5,8 +5,10 @@ import { z } from 'zod';
  *
  * Expressions (`when`, `assert`, `formula`, `pass`) use filtrex syntax over answers keyed by question id,
  * e.g. `resident_small >= 60 and not gjj_manufacturing`. See src/flow/expression.ts for the functions available.
- * Labels and messages may contain `{year}` (the evaluation year), `{prev_year}`, `{next_year}`; messages may also
- * contain `{<question id>}`, rendered with the operator's answer.
+ * Every string may contain `{year}` (the evaluation year), `{prev_year}`, `{next_year}`, rendered at load; messages
+ * may also contain `{<question id>}`, rendered with the operator's answer.
+ * Expressions also see the constants year, prev_year, next_year, year_end ("YYYY-12-31"), today, and the
+ * organisation's directory entry as `org_<column>` (e.g. org_category, org_district).
  */
 
 const id = z
@@ -186,6 +188,23 @@ export const IndicatorSchema = z.object({
   when: expression.optional(),
 });
 
+/**
+ * An annex table (附表) as the official Excel has it: its columns, checks per row (the row's columns are the
+ * identifiers, e.g. `participants >= 10`) and checks over the whole table (the table id is the list of rows, next to
+ * every answer, e.g. `count(activities) >= 10` or `unique(service_enterprises, "name")`).
+ */
+export const AnnexTableSchema = z.object({
+  id,
+  title: z.string().min(1),
+  ref: z.string().min(1).describe('e.g. 附表1-2-3-1-3'),
+  note: z.string().optional().describe('填表说明, verbatim'),
+  columns: z.array(ColumnSchema).min(1),
+  totals: z.array(id).default([]).describe('columns summed in a 合计 row'),
+  rowChecks: z.array(CheckSchema).default([]),
+  checks: z.array(CheckSchema).default([]),
+  evidence: z.array(EvidenceRefSchema).default([]),
+});
+
 export const VocabularySchema = z.object({
   id,
   title: z.string().min(1),
@@ -216,6 +235,7 @@ export const FlowSchema = z.object({
   directory: DirectorySchema,
   sections: z.array(SectionSchema).min(1),
   checks: z.array(CheckSchema).default([]).describe('cross-checks spanning sections'),
+  tables: z.array(AnnexTableSchema).default([]),
   thresholds: z.array(ThresholdSchema).default([]),
   indicators: z.array(IndicatorSchema).default([]),
   evidence: z.array(EvidenceSchema).default([]).describe('evidence not tied to a threshold or indicator'),
@@ -235,5 +255,6 @@ export type Threshold = z.infer<typeof ThresholdSchema>;
 export type ThresholdCase = z.infer<typeof ThresholdCaseSchema>;
 export type Indicator = z.infer<typeof IndicatorSchema>;
 export type Vocabulary = z.infer<typeof VocabularySchema>;
+export type AnnexTable = z.infer<typeof AnnexTableSchema>;
 export type Flow = z.infer<typeof FlowSchema>;
 export type FlowInput = z.input<typeof FlowSchema>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** What every channel turns a platform update into, and what it sends back. */
+
+export const MAX_MESSAGE_CHARS = 5000;
+
+export const InboundFileSchema = z.object({
+  name: z.string(),
+  size: z.number().nonnegative().optional(),
+  /** The platform's handle to download the file later. */
+  ref: z.string(),
+  mime: z.string().optional(),
+});
+
+export const InboundSchema = z.object({
+  channel: z.enum(['console', 'telegram', 'feishu', 'test']),
+  /** The conversation (a private chat or a group). */
+  chatId: z.string().min(1),
+  /** The person on the platform. */
+  userId: z.string().min(1),
+  userName: z.string().optional(),
+  text: z.string().optional(),
+  /** A button the person pressed (its value). */
+  choice: z.string().optional(),
+  file: InboundFileSchema.optional(),
+  /** Unique per platform message: a redelivered message carries the same key and changes nothing. */
+  idempotencyKey: z.string().min(1),
+});
+
+export const OutboundSchema = z.object({
+  text: z.string(),
+  /** Offered as buttons where the platform has them; the text also lists them, numbered. */
+  choices: z.array(z.object({ label: z.string(), value: z.string() })).optional(),
+});
+
+export type Inbound = z.infer<typeof InboundSchema>;
+export type Outbound = z.infer<typeof OutboundSchema>;

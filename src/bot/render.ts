@@ -1,0 +1,125 @@
+import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
+import type { Question, Section } from '../flow/schema.ts';
+import type { Scope } from '../flow/expression.ts';
+import { formatDerived, formatStored } from '../engine/format.ts';
+import { askedQuestions, isPending } from '../engine/section-machine.ts';
+import type { Answers } from '../engine/values.ts';
+import { isRelevant } from '../rules/relevance.ts';
+import type { Verdict } from '../rules/thresholds.ts';
+import type { Outbound } from './messages.ts';
+
+/** Everything the operator reads about the form: prompts, reviews, progress, verdicts. Chinese throughout. */
+
+const STATUS_MARK: Record<Verdict['status'], string> = { pass: '✅ 满足', fail: '❌ 不满足', unknown: '… 待填写', review: '⚠️ 需审核' };
+
+function inputHint(loaded: LoadedFlow, q: Question): string {
+  switch (q.type) {
+    case 'text': return `请输入文字（不超过 ${q.maxLength} 字）。`;
+    case 'integer': return `请输入整数${q.unit ? `（单位：${q.unit}）` : ''}。`;
+    case 'amount': return `请输入金额（单位：${q.unit}），可写 1234.5、1,234.5 或 1.2万。`;
+    case 'percent': return '请输入 0–100 之间的百分比数字，例如 92.5。';
+    case 'area': return '请输入面积（单位：平方米），例如 5200。';
+    case 'date': return '请输入日期，例如 2015-06-01。';
+    case 'year': return '请输入四位数年份，例如 2023。';
+    case 'yesno': return '请回答“是”或“否”。';
+    case 'choice': return `请回复序号或名称${q.other ? `；选“${q.other}”时请写明，例如“${q.other}：……”` : ''}。`;
+    case 'multi': return `可多选，序号用空格或逗号分开，例如 1 3 5${q.minSelected === 0 ? '；都没有请回复“无”' : ''}。`;
+    case 'table': {
+      const header = q.columns.map((c) => c.label).join('，');
+      return `每行依次写：${header}；多行用分号“；”或换行分开${q.maxRows ? `（最多 ${q.maxRows} 行）` : ''}${q.minRows === 0 ? '；没有请回复“无”' : ''}。`;
+    }
+    case 'matrix': {
+      const cols = q.columns.map((c) => c.label).join('、');
+      return `每行写：行名或序号，再依次写${cols}，空格分开；多行用分号“；”或换行分开。行：${choicesOf(loaded, q).map((r, i) => `${i + 1}.${r.label}`).join(' ')}`;
+    }
+    case 'upload': return '文件可在飞书或 Telegram 中直接发送；现在可回复“稍后上传”继续，此项会列入待补材料清单。';
+    case 'derived': return '以上结果是否正确？请回答“是”；如不正确，请回复“修改 题号”更正相关数据。';
+  }
+}
+
+function choiceButtons(loaded: LoadedFlow, q: Question): Outbound['choices'] {
+  if (q.type === 'yesno' || q.type === 'derived') return [{ label: '是', value: '是' }, { label: '否', value: '否' }];
+  if (q.type === 'choice' || q.type === 'multi') return choicesOf(loaded, q).map((c, i) => ({ label: c.label, value: String(i + 1) }));
+  if (q.type === 'upload') return [{ label: '稍后上传', value: '稍后上传' }];
+  return undefined;
+}
+
+/** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
+export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope): Outbound {
+  const asked = askedQuestions(section).filter((x) => isRelevant(loaded, x, scope));
+  const index = asked.findIndex((x) => x.id === q.id) + 1;
+  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
+  lines.push(`${q.ref} ${q.label}`);
+  if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
+  if (q.help) lines.push(`说明：${q.help}`);
+  if (q.type === 'choice' || q.type === 'multi') {
+    lines.push(choicesOf(loaded, q).map((c, i) => `${i + 1}. ${c.label}`).join('\n'));
+  }
+  if (answers[q.id] && q.type !== 'derived') lines.push(`当前答案：${formatStored(loaded, q, answers[q.id], scope)}（回复新答案即可更正，回复“跳过”保留）`);
+  lines.push(inputHint(loaded, q));
+  return { text: lines.join('\n'), choices: choiceButtons(loaded, q) };
+}
+
+/** The explanation request after a warning. */
+export function renderExplain(warnings: string[]): string {
+  return [
+    ...warnings.map((w) => `⚠️ ${w}`),
+    '如数据无误，请用一两句话写明情况说明（将随答案一并保存，供评审参考）；如要改填，请回复“返回”。',
+  ].join('\n');
+}
+
+/** A section's answers with their numbers, for the end-of-section review and for “查看”. */
+export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, final: boolean): Outbound {
+  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览：`];
+  let n = 0;
+  for (const q of section.questions) {
+    if (!isRelevant(loaded, q, scope)) continue;
+    n++;
+    lines.push(`${n}. ${q.ref} ${q.label}：${formatStored(loaded, q, answers[q.id], scope)}`);
+  }
+  const missing = askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, { today: String(scope.today) }));
+  if (missing.length) lines.push(`尚未回答的必填项：${missing.map((q) => q.ref).join('、')}`);
+  if (final) {
+    lines.push('请核对。回复“确认”完成本节；要更正请回复“修改 序号”，例如“修改 2”。');
+    return { text: lines.join('\n'), choices: [{ label: '确认', value: '确认' }] };
+  }
+  lines.push('要更正请回复“修改 序号”，例如“修改 2”。');
+  return { text: lines.join('\n') };
+}
+
+export interface SectionProgressLine { section: Section; status: string; answered: number; total: number }
+
+export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null): Outbound {
+  const statusText = (l: SectionProgressLine) =>
+    l.status === 'done' ? '✅ 已完成' : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
+  const text = [
+    '申报表各部分：',
+    ...lines.map((l, i) => `${i + 1}. ${l.section.ref}${l.section.title}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
+    '回复“第N节”（例如“第3节”）切换到该部分。',
+  ].join('\n');
+  return { text, choices: lines.map((l, i) => ({ label: `${l.section.ref}${l.section.title}`, value: `第${i + 1}节` })) };
+}
+
+export function renderVerdicts(verdicts: Verdict[]): string {
+  if (verdicts.length === 0) return '本项目没有数值化的门槛条件。';
+  const lines = ['门槛条件判断（须全部满足，一项不满足即不合格）：'];
+  for (const v of verdicts) {
+    lines.push(`${STATUS_MARK[v.status]}　门槛条件${v.number} ${v.title}`);
+    if (v.status === 'fail' || v.status === 'review') lines.push(`　　${v.reason}`);
+    if (v.status === 'unknown' && v.missing.length) lines.push(`　　尚缺：${v.missing.slice(0, 3).join('；')}${v.missing.length > 3 ? ' 等' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** What changed in the thresholds because of this message: said at once. */
+export function renderVerdictChanges(before: Verdict[], after: Verdict[]): string[] {
+  const out: string[] = [];
+  for (const v of after) {
+    const old = before.find((b) => b.number === v.number);
+    if (old?.status === v.status && old.reason === v.reason) continue;
+    if (v.status === 'fail') out.push(`❌ ${v.reason}。门槛条件须全部满足，请核实数据；如填写有误，可回复“修改”更正。`);
+    else if (v.status === 'review') out.push(`⚠️ ${v.reason}`);
+    else if (v.status === 'pass' && (old?.status === 'fail' || old?.status === 'review')) out.push(`✅ 门槛条件${v.number}（${v.title}）现已满足。`);
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// The embedded database: PGlite (PostgreSQL compiled to WebAssembly) keeping its files in a folder,
+// exposed to Prisma through pglite-prisma-adapter.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  DriverAdapterError,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+
+export const IN_MEMORY = 'memory://';
+
+export interface EmbeddedDatabase {
+  client: PGlite;
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  /** Where the data lives: an absolute folder, or `memory://`. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating if needed) the PGlite database in `dataDir`, or an in-memory one for `memory://`.
+ * PGlite is single-process: a lock file beside the folder refuses a second live process, and a lock
+ * left by a crashed one (kill -9, power cut) is taken over, so a restart after a crash just works.
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
+  if (dataDir.startsWith(IN_MEMORY)) {
+    const client = await PGlite.create(dataDir);
+    return { client, adapter: new PGliteAdapterFactory(client), location: dataDir, close: () => client.close() };
+  }
+
+  const folder = resolve(dataDir);
+  await mkdir(dirname(folder), { recursive: true });
+  const releaseLock = await acquireLock(`${folder}.lock`);
+  try {
+    // PGlite fakes a postmaster.pid; a crashed process leaves it behind. Nobody else can be using
+    // the folder while we hold the lock, so it is stale by definition.
+    await rm(join(folder, 'postmaster.pid'), { force: true });
+    await mkdir(folder, { recursive: true });
+    const client = await PGlite.create(folder);
+    return {
+      client,
+      adapter: new PGliteAdapterFactory(client),
+      location: folder,
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          await releaseLock();
+        }
+      },
+    };
+  } catch (error) {
+    await releaseLock();
+    throw error;
+  }
+}
+
+/** Creates `path` holding our pid; replaces it when the pid written there is no longer running. */
+async function acquireLock(path: string): Promise<() => Promise<void>> {
+  const me = `${process.pid}@${hostname()}`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const file = await open(path, 'wx');
+      await file.writeFile(me);
+      await file.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
+    if (ownerIsAlive(owner)) {
+      throw new Error(
+        `The embedded database ${path.replace(/\.lock$/, '')} is in use by process ${owner}. ` +
+          'PGlite serves one process only: stop that process, or set DATABASE_URL to a PostgreSQL server to run several.',
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new Error(`Could not take the lock ${path}`);
+}
+
+function ownerIsAlive(owner: string): boolean {
+  const [pidText, host] = owner.split('@');
+  const pid = Number(pidText);
+  // An unreadable or half-written lock (crash while writing it) counts as stale.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  // A lock from another machine (shared folder) cannot be checked: respect it.
+  if (host && host !== hostname()) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * pglite-prisma-adapter 0.7.2 with one fix: its `executeScript` does not await the script, so a
+ * failing migration was recorded as applied and its error surfaced later as an unhandled rejection.
+ */
+class PGliteAdapterFactory extends PrismaPGlite implements SqlMigrationAwareDriverAdapterFactory {
+  constructor(private readonly db: PGlite) {
+    super(db);
+  }
+
+  override async connect(): Promise<SqlDriverAdapter> {
+    return withAwaitedScripts(await super.connect(), this.db);
+  }
+
+  /** A throwaway in-memory database, for diffs against the migrations folder. */
+  override async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    const shadow = await PGlite.create(IN_MEMORY);
+    const adapter = withAwaitedScripts(await new PrismaPGlite(shadow).connect(), shadow);
+    adapter.dispose = () => shadow.close();
+    return adapter;
+  }
+}
+
+function withAwaitedScripts(adapter: SqlDriverAdapter, db: PGlite): SqlDriverAdapter {
+  adapter.executeScript = async (script: string) => {
+    try {
+      await db.exec(script);
+    } catch (error) {
+      const e = error as { code?: string; severity?: string; message?: string; detail?: string; column?: string; hint?: string };
+      if (typeof e.code !== 'string') throw error;
+      throw new DriverAdapterError({
+        kind: 'postgres',
+        code: e.code,
+        severity: e.severity ?? 'ERROR',
+        message: e.message ?? String(error),
+        detail: e.detail,
+        column: e.column,
+        hint: e.hint,
+      });
+    }
+  };
+  return adapter;
+}
