@@ -7,6 +7,8 @@ import type { Answers } from '../engine/values.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
 import type { Outbound } from './messages.ts';
+import { prefillOf } from '../engine/assess-answer.ts';
+import type { Env } from '../engine/scope.ts';
 
 /** Everything the operator reads about the form: prompts, reviews, progress, verdicts. Chinese throughout. */
 
@@ -44,20 +46,29 @@ function choiceButtons(loaded: LoadedFlow, q: Question): Outbound['choices'] {
   return undefined;
 }
 
+/** “【一】15 建筑面积”: the seed reference's head and the label, without repeating the label. */
+export function questionTitle(q: Question): string {
+  const head = q.ref.split(/\s/)[0];
+  return `${head} ${q.label}`;
+}
+
 /** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
-export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope): Outbound {
+export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope, env: Env): Outbound {
   const asked = askedQuestions(section).filter((x) => isRelevant(loaded, x, scope));
   const index = asked.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
-  lines.push(`${q.ref} ${q.label}`);
+  lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
   if (q.help) lines.push(`说明：${q.help}`);
   if (q.type === 'choice' || q.type === 'multi') {
     lines.push(choicesOf(loaded, q).map((c, i) => `${i + 1}. ${c.label}`).join('\n'));
   }
   if (answers[q.id] && q.type !== 'derived') lines.push(`当前答案：${formatStored(loaded, q, answers[q.id], scope)}（回复新答案即可更正，回复“跳过”保留）`);
+  const prefilled = prefillOf(q, env);
+  if (prefilled && !answers[q.id]) lines.push(`名录登记为：${prefilled}。与名录一致请回复“是”，否则直接输入。`);
   lines.push(inputHint(loaded, q));
-  return { text: lines.join('\n'), choices: choiceButtons(loaded, q) };
+  const buttons = choiceButtons(loaded, q);
+  return { text: lines.join('\n'), choices: prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...(buttons ?? [])] : buttons };
 }
 
 /** The explanation request after a warning. */
@@ -75,7 +86,7 @@ export function renderReview(loaded: LoadedFlow, section: Section, answers: Answ
   for (const q of section.questions) {
     if (!isRelevant(loaded, q, scope)) continue;
     n++;
-    lines.push(`${n}. ${q.ref} ${q.label}：${formatStored(loaded, q, answers[q.id], scope)}`);
+    lines.push(`${n}. ${questionTitle(q)}：${formatStored(loaded, q, answers[q.id], scope)}`);
   }
   const missing = askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, { today: String(scope.today) }));
   if (missing.length) lines.push(`尚未回答的必填项：${missing.map((q) => q.ref).join('、')}`);

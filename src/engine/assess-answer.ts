@@ -1,7 +1,7 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import { checksTouching, runChecks } from '../rules/checks.ts';
-import { parseAnswer } from './parse-answer.ts';
+import { normalise, parseAnswer } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
 
@@ -24,7 +24,18 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
   return { kind: 'ok', value };
 }
 
-export function assessAnswer(loaded: LoadedFlow, question: Question, text: string, answers: Answers, env: Env): Assessment {
+/** Words that accept the value the directory (名录) offers for a prefilled question. */
+const ACCEPT_PREFILL = /^(是|采用|对|确认|同名录|一致|采用名录)$/;
+
+/** The directory's value offered as the default answer, if the question has one. */
+export function prefillOf(question: Question, env: Env): string | undefined {
+  const value = question.prefill ? env.org?.[`org_${question.prefill}`] : undefined;
+  return value === undefined || value === '' ? undefined : String(value);
+}
+
+export function assessAnswer(loaded: LoadedFlow, question: Question, input: string, answers: Answers, env: Env): Assessment {
+  const prefilled = prefillOf(question, env);
+  const text = prefilled !== undefined && ACCEPT_PREFILL.test(normalise(input)) ? prefilled : input;
   if (question.type === 'derived') {
     const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };

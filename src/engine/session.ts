@@ -23,6 +23,8 @@ export interface TurnResult {
   /** The section the operator is now in. */
   section: Section;
   step: SectionStep;
+  /** Everything the machines emitted during the turn, including the completed section's. */
+  emitted: SectionStep['emitted'];
   answersBefore: Answers;
   answersAfter: Answers;
   /** The section that this event completed, if any. */
@@ -54,6 +56,7 @@ export async function runTurn(
   const answersBefore = await loadAnswers(tx, declaration.id);
   let section = sectionById(loaded, options.sectionId ?? declaration.currentSectionId);
   let step = await stepAndSave(tx, loaded, declaration.id, section, answersBefore, options.env, options.author, options.event);
+  const emitted = [...step.emitted];
   let completed: Section | undefined;
   let allDone = false;
 
@@ -67,6 +70,7 @@ export async function runTurn(
     if (next) {
       section = next;
       step = await stepAndSave(tx, loaded, declaration.id, section, step.answers, options.env, options.author);
+      emitted.push(...step.emitted);
     } else {
       allDone = true;
     }
@@ -76,5 +80,5 @@ export async function runTurn(
     where: { id: declaration.id },
     data: { currentSectionId: section.id, status: allDone ? 'completed' : 'in_progress' },
   });
-  return { section, step, answersBefore, answersAfter: step.answers, completed, allDone };
+  return { section, step, emitted, answersBefore, answersAfter: step.answers, completed, allDone };
 }

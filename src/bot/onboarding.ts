@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { DirectoryEntry, LoadedFlow } from '../flow/loader.ts';
+import { normalise } from '../engine/parse-answer.ts';
+
+/**
+ * Finding the operator's organisation in the directories (名录). An operator types the unit's name; a unit listed
+ * in several programmes (some Hebei units run both a platform and a base) chooses which declaration to work on.
+ */
+
+export const CandidateSchema = z.object({ flowId: z.string(), seq: z.number() });
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+/** What the chat remembers between onboarding messages (ChatIdentity.chatState). */
+export const ChatStateSchema = z.object({
+  step: z.enum(['await_unit', 'choose_candidate']).optional(),
+  candidates: z.array(CandidateSchema).optional(),
+});
+export type ChatState = z.infer<typeof ChatStateSchema>;
+
+export interface Match { loaded: LoadedFlow; entry: DirectoryEntry }
+
+const clean = (s: string) => normalise(s).replace(/[\s（）()]/g, '');
+
+/** Directory entries matching a name: exact unit or organisation name first, then names containing it. */
+export function findOrganisations(flows: LoadedFlow[], text: string): Match[] {
+  const t = clean(text);
+  if (t.length < 2) return [];
+  const all = flows.flatMap((loaded) => loaded.directory.map((entry) => ({ loaded, entry })));
+  const names = (m: Match) => [m.entry.unit, ...m.loaded.flow.directory.label.map((c) => String(m.entry[c] ?? ''))].map(clean).filter(Boolean);
+  const exact = all.filter((m) => names(m).includes(t));
+  if (exact.length) return exact;
+  return all.filter((m) => names(m).some((n) => n.includes(t) || (t.length >= 6 && t.includes(n))));
+}
+
+export function describeMatch(m: Match): string {
+  const extra = m.loaded.flow.directory.label.map((c) => m.entry[c]).filter(Boolean).join('，');
+  return `${m.entry.unit}${extra ? `（${extra}）` : ''}— ${m.loaded.flow.title}`;
+}
+
+export function welcomeText(flows: LoadedFlow[]): string {
+  return [
+    '您好，我是申报助手，帮您一节一节完成年度绩效评价申报：随时提示门槛条件，答案可随时修改，最后生成申报表格、待补材料清单和报告初稿。',
+    `目前支持：${flows.map((f) => f.flow.title).join('；')}。`,
+    '请先发送贵单位名称（与名录一致的全称），例如“北京首冶新元科技发展有限公司”。',
+  ].join('\n');
+}

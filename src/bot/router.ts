@@ -1,0 +1,333 @@
+import type { Database } from '../store/database.ts';
+import type { Tx } from '../store/declaration-repository.ts';
+import { loadAnswers, lockDeclaration, sectionStatuses } from '../store/declaration-repository.ts';
+import { isUniqueViolation } from '../store/errors.ts';
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Section } from '../flow/schema.ts';
+import { formatDerived } from '../engine/format.ts';
+import { buildScope, orgScope, type Env } from '../engine/scope.ts';
+import { askedQuestions, isPending, positionOf, type SectionEvent } from '../engine/section-machine.ts';
+import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
+import { stepSection } from '../engine/section-step.ts';
+import type { Answers } from '../engine/values.ts';
+import { loadSectionSnapshot } from '../store/declaration-repository.ts';
+import { isRelevant } from '../rules/relevance.ts';
+import { evaluateThresholds } from '../rules/thresholds.ts';
+import { COMMAND_HELP, parseCommand, type Command } from './commands.ts';
+import { InboundSchema, MAX_MESSAGE_CHARS, type Inbound, type Outbound } from './messages.ts';
+import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type ChatState, type Match } from './onboarding.ts';
+import { renderExplain, renderQuestion, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
+import { resolveQuestion, resolveSection } from './targets.ts';
+
+/**
+ * The one entry point every channel calls: who is this, is it a command or an answer, run it through the engine in a
+ * single transaction together with the message's idempotency key, and say what happened in Chinese.
+ */
+
+export interface RouterOptions {
+  db: Database;
+  flows: LoadedFlow[];
+  /** The clock, replaceable in tests. */
+  now?: () => Date;
+}
+
+type Identity = { id: string; userId: string; chatState: unknown; activeDeclarationId: string | null };
+type DeclarationRow = { id: string; flowId: string; currentSectionId: string | null; organisationId: string };
+
+const todayIn = (date: Date) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(date);
+
+export class Router {
+  private readonly flows: Map<string, LoadedFlow>;
+
+  constructor(private readonly options: RouterOptions) {
+    this.flows = new Map(options.flows.map((f) => [f.flow.id, f]));
+  }
+
+  /** Handle one inbound message. A redelivered message (same idempotency key) changes nothing and gets no reply. */
+  async handle(raw: Inbound): Promise<Outbound[]> {
+    const inbound = InboundSchema.parse(raw);
+    const today = todayIn(this.options.now?.() ?? new Date());
+    try {
+      return await this.options.db.prisma.$transaction(
+        async (tx) => {
+          if (await tx.processedMessage.findUnique({ where: { key: inbound.idempotencyKey } })) return [];
+          const identity = await this.identify(tx, inbound);
+          const reply = await this.dispatch(tx, identity, inbound, today);
+          const declarationId = (await tx.chatIdentity.findUnique({ where: { id: identity.id } }))?.activeDeclarationId ?? null;
+          await tx.processedMessage.create({ data: { key: inbound.idempotencyKey, channel: inbound.channel, declarationId, reply } });
+          return [reply];
+        },
+        { timeout: 60_000, maxWait: 30_000 },
+      );
+    } catch (err) {
+      // The same message arriving twice at once: the second loses the race on the key and is a duplicate.
+      if (isUniqueViolation(err)) return [];
+      throw err;
+    }
+  }
+
+  private async identify(tx: Tx, inbound: Inbound): Promise<Identity> {
+    const where = { channel_externalId: { channel: inbound.channel, externalId: inbound.userId } };
+    const found = await tx.chatIdentity.findUnique({ where });
+    if (found) return found;
+    const user = await tx.user.create({ data: { displayName: inbound.userName ?? inbound.userId } });
+    return tx.chatIdentity.create({ data: { channel: inbound.channel, externalId: inbound.userId, userId: user.id } });
+  }
+
+  private async dispatch(tx: Tx, identity: Identity, inbound: Inbound, today: string): Promise<Outbound> {
+    const text = inbound.choice ?? inbound.text ?? '';
+    if ([...text].length > MAX_MESSAGE_CHARS) {
+      const notice = `消息过长（共 ${[...text].length} 字），单条消息请不要超过 ${MAX_MESSAGE_CHARS} 字。本条未保存，之前的答案都在。`;
+      return this.withCurrent(tx, identity, today, notice);
+    }
+    const command = parseCommand(text);
+    if (command?.kind === 'switch') {
+      await tx.chatIdentity.update({ where: { id: identity.id }, data: { activeDeclarationId: null, chatState: { step: 'await_unit' } } });
+      return { text: '好的。请发送要填写的单位名称（与名录一致的全称）。' };
+    }
+    const declaration = identity.activeDeclarationId ? await tx.declaration.findUnique({ where: { id: identity.activeDeclarationId } }) : null;
+    if (!declaration || !this.flows.has(declaration.flowId)) return this.onboard(tx, identity, text, command, today);
+    await lockDeclaration(tx, declaration.id);
+    return this.converse(tx, identity, declaration, text, command, today);
+  }
+
+  /** Reply with a notice followed by wherever the operator currently is. */
+  private async withCurrent(tx: Tx, identity: Identity, today: string, notice: string): Promise<Outbound> {
+    const declaration = identity.activeDeclarationId ? await tx.declaration.findUnique({ where: { id: identity.activeDeclarationId } }) : null;
+    if (!declaration || !this.flows.has(declaration.flowId)) return { text: `${notice}\n请发送贵单位名称（与名录一致的全称）。` };
+    const current = await this.converse(tx, identity, declaration, '', { kind: 'start' }, today, true);
+    return { ...current, text: `${notice}\n\n${current.text}` };
+  }
+
+  // —— onboarding ——
+
+  private async onboard(tx: Tx, identity: Identity, text: string, command: Command | null, today: string): Promise<Outbound> {
+    const flows = [...this.flows.values()];
+    const state: ChatState = ChatStateSchema.safeParse(identity.chatState).data ?? {};
+    const trimmed = text.trim();
+    if (command || trimmed === '') {
+      await tx.chatIdentity.update({ where: { id: identity.id }, data: { chatState: { step: 'await_unit' } } });
+      return { text: welcomeText(flows) };
+    }
+    if (state.step === 'choose_candidate' && state.candidates && /^\d+$/.test(trimmed.normalize('NFKC'))) {
+      const pick = state.candidates[Number(trimmed.normalize('NFKC')) - 1];
+      const loaded = pick && this.flows.get(pick.flowId);
+      const entry = loaded?.directory.find((e) => e.seq === pick.seq);
+      if (loaded && entry) return this.begin(tx, identity, { loaded, entry }, today);
+      return { text: `请回复 1 到 ${state.candidates.length} 之间的序号，或重新发送单位名称。` };
+    }
+    const matches = findOrganisations(flows, trimmed);
+    if (matches.length === 1) return this.begin(tx, identity, matches[0], today);
+    if (matches.length === 0) {
+      await tx.chatIdentity.update({ where: { id: identity.id }, data: { chatState: { step: 'await_unit' } } });
+      return {
+        text: `名录中没有找到“${trimmed.slice(0, 40)}”。请发送与名录一致的单位全称（可以只写其中一段，例如“首冶新元”），我会列出相近的单位供您选择。`,
+      };
+    }
+    const shown = matches.slice(0, 10);
+    await tx.chatIdentity.update({
+      where: { id: identity.id },
+      data: { chatState: { step: 'choose_candidate', candidates: shown.map((m) => ({ flowId: m.loaded.flow.id, seq: m.entry.seq })) } },
+    });
+    const more = matches.length > shown.length ? `\n（共 ${matches.length} 个结果，只列出前 ${shown.length} 个；请写得更完整些以缩小范围）` : '';
+    return {
+      text: `找到 ${matches.length} 个相符的名录条目，请回复序号选择：\n${shown.map((m, i) => `${i + 1}. ${describeMatch(m)}`).join('\n')}${more}`,
+      choices: shown.map((m, i) => ({ label: m.entry.unit, value: String(i + 1) })),
+    };
+  }
+
+  /** Open (or join) the organisation's declaration and ask the first pending question. */
+  private async begin(tx: Tx, identity: Identity, match: Match, today: string): Promise<Outbound> {
+    const { loaded, entry } = match;
+    const flowId = loaded.flow.id;
+    const org = await tx.organisation.upsert({
+      where: { flowId_seq: { flowId, seq: entry.seq } },
+      create: {
+        flowId,
+        seq: entry.seq,
+        unitName: entry.unit,
+        name: String(entry.platform ?? entry.base ?? '') || null,
+        district: String(entry.district ?? entry.city ?? '') || null,
+        category: entry.category ? String(entry.category) : null,
+        extra: entry,
+      },
+      update: {},
+    });
+    const existing = await tx.declaration.findUnique({ where: { organisationId_flowId: { organisationId: org.id, flowId } } });
+    const declaration = existing ?? (await tx.declaration.create({ data: { organisationId: org.id, flowId, createdById: identity.userId } }));
+    await tx.chatIdentity.update({ where: { id: identity.id }, data: { activeDeclarationId: declaration.id, chatState: {} } });
+    const intro = [
+      `已确认：${describeMatch(match)}。`,
+      existing ? '贵单位的申报已经开始过，我们从上次停下的地方继续。' : `申报表共 ${loaded.flow.sections.length} 个部分，我们从第一部分开始。随时可回复“帮助”查看可用的说法。`,
+    ].join('\n');
+    const current = await this.converse(tx, { ...identity, activeDeclarationId: declaration.id }, declaration, '', { kind: 'start' }, today, true);
+    return { ...current, text: `${intro}\n\n${current.text}` };
+  }
+
+  // —— the declaration conversation ——
+
+  private async converse(
+    tx: Tx,
+    identity: Identity,
+    declaration: DeclarationRow,
+    text: string,
+    command: Command | null,
+    today: string,
+    quiet = false,
+  ): Promise<Outbound> {
+    const loaded = this.flows.get(declaration.flowId)!;
+    const organisation = await tx.organisation.findUnique({ where: { id: declaration.organisationId } });
+    const env: Env = { today, org: orgScope(organisation?.extra as Record<string, unknown>) };
+    const author = { userId: identity.userId, channel: undefined as string | undefined };
+    const answers = await loadAnswers(tx, declaration.id);
+    const current = sectionById(loaded, declaration.currentSectionId);
+    const turn = (event?: SectionEvent, sectionId?: string) => runTurn(tx, loaded, declaration, { event, sectionId, author, env });
+    const before: string[] = [];
+
+    switch (command?.kind) {
+      case undefined:
+        if (text.trim() === '') return this.respond(loaded, await turn(), env, ['没有收到内容。请直接回复答案，或回复“帮助”查看可用的说法。']);
+        return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
+      case 'start':
+        return this.respond(loaded, await turn(), env, quiet ? [] : ['欢迎回来，我们继续。']);
+      case 'back':
+        return this.respond(loaded, await turn({ type: 'BACK' }), env);
+      case 'skip':
+        return this.respond(loaded, await turn({ type: 'SKIP' }), env);
+      case 'confirm': {
+        const step = stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env);
+        if (step.position.phase === 'review' || step.position.phase === 'done') return this.respond(loaded, await turn({ type: 'CONFIRM' }), env);
+        return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
+      }
+      case 'review': {
+        const scope = buildScope(loaded, answers, env);
+        const list = renderReview(loaded, current, answers, scope, false);
+        return this.respond(loaded, await turn(), env, [list.text]);
+      }
+      case 'sections':
+        return { ...(await this.sectionsOverview(tx, loaded, declaration, answers, env)) };
+      case 'section': {
+        const target = resolveSection(loaded, command.target);
+        if (!target) before.push(`没有找到“${command.target}”这一部分。请回复“目录”查看各部分及序号。`);
+        return this.respond(loaded, await turn(undefined, target?.id), env, before);
+      }
+      case 'edit': {
+        const scope = buildScope(loaded, answers, env);
+        const question = resolveQuestion(loaded, current, command.target, scope);
+        if (!question) {
+          before.push(`没有找到“${command.target}”。请写本节答案一览中的序号（如“修改 2”），或题号（如“修改 【三】1”）；回复“查看”列出本节答案。`);
+          return this.respond(loaded, await turn(), env, before);
+        }
+        if (question.type === 'derived' && !question.confirm) {
+          before.push(`“${question.label}”由系统根据其他数据计算（${question.explain ?? question.formula}），请修改它所依据的题目。`);
+          return this.respond(loaded, await turn(), env, before);
+        }
+        if (!isRelevant(loaded, question, scope)) {
+          before.push(`按您之前的回答，${question.ref} ${question.label} 不需要填写。`);
+          return this.respond(loaded, await turn(), env, before);
+        }
+        const section = loaded.sectionOf.get(question.id)!;
+        if (section.id !== current.id) await turn(undefined, section.id);
+        return this.respond(loaded, await turn({ type: 'JUMP', questionId: question.id }, section.id), env);
+      }
+      case 'progress':
+        return this.progress(tx, loaded, declaration, answers, env);
+      case 'thresholds':
+        return { text: renderVerdicts(evaluateThresholds(loaded, answers, buildScope(loaded, answers, env))) };
+      case 'help': {
+        const step = stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env);
+        const q = step.position.questionId ? loaded.questions.get(step.position.questionId) : undefined;
+        const lines = [q?.help ? `本题说明（${q.ref}）：${q.help}` : '', '可用的说法：', COMMAND_HELP].filter(Boolean);
+        return this.respond(loaded, await turn(), env, [lines.join('\n')]);
+      }
+      case 'unknown':
+        return this.respond(loaded, await turn(), env, [`无法识别“${command.word.slice(0, 30)}”。可用的说法：\n${COMMAND_HELP}`]);
+      case 'switch':
+        return { text: '' };
+    }
+  }
+
+  private async sectionProgressLines(tx: Tx, loaded: LoadedFlow, declarationId: string, answers: Answers, env: Env): Promise<SectionProgressLine[]> {
+    const statuses = await sectionStatuses(tx, declarationId);
+    const scope = buildScope(loaded, answers, env);
+    return loaded.flow.sections.map((section) => {
+      const asked = askedQuestions(section).filter((q) => isRelevant(loaded, q, scope));
+      const answered = asked.filter((q) => !isPending(loaded, q, answers, env)).length;
+      return { section, status: statuses[section.id] ?? 'not_started', answered, total: asked.length };
+    });
+  }
+
+  private async sectionsOverview(tx: Tx, loaded: LoadedFlow, declaration: DeclarationRow, answers: Answers, env: Env): Promise<Outbound> {
+    return renderSections(await this.sectionProgressLines(tx, loaded, declaration.id, answers, env), declaration.currentSectionId ?? loaded.flow.sections[0].id);
+  }
+
+  private async progress(tx: Tx, loaded: LoadedFlow, declaration: DeclarationRow, answers: Answers, env: Env): Promise<Outbound> {
+    const lines = await this.sectionProgressLines(tx, loaded, declaration.id, answers, env);
+    const done = lines.filter((l) => l.status === 'done').length;
+    const answered = lines.reduce((a, l) => a + l.answered, 0);
+    const total = lines.reduce((a, l) => a + l.total, 0);
+    const overview = renderSections(lines, declaration.currentSectionId ?? loaded.flow.sections[0].id);
+    const verdicts = renderVerdicts(evaluateThresholds(loaded, answers, buildScope(loaded, answers, env)));
+    return { text: `填写进度：已完成 ${done}/${lines.length} 个部分，已回答 ${answered}/${total} 题。\n\n${overview.text}\n\n${verdicts}`, choices: overview.choices };
+  }
+
+  /** Compose the reply to a turn: feedback, derived values, threshold changes, then where the operator now is. */
+  private respond(loaded: LoadedFlow, result: TurnResult, env: Env, before: string[] = []): Outbound {
+    const parts = [...before];
+    const scopeBefore = buildScope(loaded, result.answersBefore, env);
+    const scopeAfter = buildScope(loaded, result.answersAfter, env);
+    let warned = false;
+    for (const e of result.emitted) {
+      if (e.type === 'error') parts.push(e.message);
+      if (e.type === 'notice') parts.push(e.message);
+      if (e.type === 'warning') {
+        parts.push(renderExplain(e.messages));
+        warned = true;
+      }
+      if (e.type === 'answer' && e.note) parts.push('已记录答案和情况说明。');
+    }
+    for (const q of loaded.questions.values()) {
+      if (q.type !== 'derived' || q.confirm) continue;
+      const [a, b] = [scopeBefore[q.id], scopeAfter[q.id]];
+      if (b !== null && b !== a) parts.push(`已自动计算：${q.ref} ${q.label} = ${formatDerived(q, b as number)}${q.explain ? `（${q.explain}）` : ''}`);
+    }
+    parts.push(
+      ...renderVerdictChanges(
+        evaluateThresholds(loaded, result.answersBefore, scopeBefore),
+        evaluateThresholds(loaded, result.answersAfter, scopeAfter),
+      ),
+    );
+    if (result.completed) parts.push(`✅ ${result.completed.ref}${result.completed.title} 已完成。`);
+    if (result.allDone) {
+      parts.push(`🎉 全部 ${loaded.flow.sections.length} 个部分已填写完成。\n${renderVerdicts(evaluateThresholds(loaded, result.answersAfter, scopeAfter))}\n如需更正，回复“目录”选择部分，或“修改 题号”。`);
+      return { text: parts.join('\n\n') };
+    }
+    const prompt = this.prompt(loaded, result.section, result, env, warned);
+    if (prompt.text) parts.push(prompt.text);
+    return { text: parts.join('\n\n'), choices: prompt.choices };
+  }
+
+  private prompt(loaded: LoadedFlow, section: Section, result: TurnResult, env: Env, warned: boolean): Outbound {
+    const answers = result.answersAfter;
+    const scope = buildScope(loaded, answers, env);
+    const { position, snapshot } = result.step;
+    const pending = (snapshot.context as { pending?: { warnings: string[] } }).pending;
+    switch (position.phase) {
+      case 'explaining':
+        return { text: warned ? '' : renderExplain(pending?.warnings ?? []) };
+      case 'review':
+        return renderReview(loaded, section, answers, scope, true);
+      case 'done':
+        return { text: `${section.ref}${section.title} 已完成。回复“目录”选择其他部分，或“修改 序号”更正本节答案。` };
+      default: {
+        const question = position.questionId ? loaded.questions.get(position.questionId) : undefined;
+        return question ? renderQuestion(loaded, section, question, answers, scope, env) : { text: '' };
+      }
+    }
+  }
+}
+
+/** Where a declaration stands for a section, without changing anything (for status views). */
+export function currentPosition(snapshot: unknown) {
+  return positionOf((snapshot as { value?: unknown } | null)?.value);
+}

@@ -1,0 +1,129 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { FlowSchema } from './flow/schema.ts';
+import { FLOWS_DIR, FlowError, getFlow, listFlowIds } from './flow/loader.ts';
+import { checkFlowDir } from './flow/check.ts';
+import { describeFlow, describeFill } from './flow/describe.ts';
+import { fillAnswers } from './engine/fill.ts';
+import { runMigrateCommand } from './store/migrate-command.ts';
+import { startAssistant, openChat } from './main.ts';
+
+/** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
+
+const program = new Command();
+program.name('shenbao').description('申报助手：示范基地与示范平台年度绩效评价申报').showHelpAfterError('（运行 shenbao --help 查看用法）');
+
+const today = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+program
+  .command('start')
+  .description('启动助手：有 Telegram/飞书凭据时接入对应平台，否则在控制台对话')
+  .action(async () => startAssistant());
+
+program
+  .command('chat')
+  .description('在控制台对话（每行一条消息，可用管道输入）')
+  .option('--user <id>', '控制台用户标识（不同用户各自填写）')
+  .action(async (opts: { user?: string }) => openChat(opts.user));
+
+const db = program.command('db').description('数据库');
+db.command('migrate')
+  .description('应用数据库迁移（DATABASE_URL 指向 PostgreSQL，否则使用 ./data 下的内嵌数据库）')
+  .action(async () => console.log(await runMigrateCommand({})));
+
+const flows = program.command('flows').description('申报项目（flows/ 下的数据）');
+flows
+  .command('list')
+  .description('列出全部申报项目')
+  .action(() => {
+    for (const id of listFlowIds()) console.log(`${id}\t${getFlow(id).flow.title}`);
+  });
+flows
+  .command('check [dirs...]')
+  .description('检查项目文件：格式、题目引用、词表、证明材料、名录')
+  .action((dirs: string[]) => {
+    const targets = dirs.length ? dirs.map((d) => resolve(d)) : listFlowIds().map((id) => join(FLOWS_DIR, id));
+    let problems = 0;
+    for (const dir of targets) {
+      const issues = checkFlowDir(dir);
+      problems += issues.length;
+      if (issues.length === 0) console.log(`✔ ${dir}`);
+      for (const i of issues) console.log(`✘ ${i.file}: ${i.path}: ${i.message}`);
+    }
+    if (problems) {
+      console.error(`共 ${problems} 处问题。`);
+      process.exitCode = 1;
+    }
+  });
+flows
+  .command('show <flow>')
+  .description('显示项目的部分、题目和门槛条件')
+  .option('--json', '输出 JSON')
+  .action((id: string, opts: { json?: boolean }) => {
+    const described = describeFlow(getFlow(id));
+    if (opts.json) console.log(JSON.stringify(described, null, 2));
+    else {
+      console.log(`${described.title}（${described.id}，评价年度 ${described.year}）`);
+      for (const s of described.sections) {
+        console.log(`\n${s.title}`);
+        for (const q of s.questions) console.log(`  ${q.ref} ${q.label}  [${q.id}: ${q.type}${q.required ? '' : '，选填'}]`);
+      }
+      console.log('\n门槛条件：');
+      for (const t of described.thresholds) console.log(`  ${t.number}. ${t.text}`);
+    }
+  });
+flows
+  .command('schema')
+  .description('生成项目文件的 JSON Schema（供编辑器校验 flow.yaml）')
+  .option('--out <file>', '输出文件', join(FLOWS_DIR, 'flow.schema.json'))
+  .action((opts: { out: string }) => {
+    writeFileSync(opts.out, `${JSON.stringify(z.toJSONSchema(FlowSchema, { io: 'input' }), null, 2)}\n`);
+    console.log(`已写入 ${opts.out}`);
+  });
+
+program
+  .command('fill')
+  .description('不经对话，按题目 id 填入答案，输出门槛条件判断')
+  .requiredOption('--flow <flow>', '申报项目 id')
+  .requiredOption('--answers <file>', '答案文件（.json 或 .yaml，键为题目 id）')
+  .option('--org <seq>', '名录序号（用于与名录比对的规则）')
+  .option('--json', '输出 JSON')
+  .action((opts: { flow: string; answers: string; org?: string; json?: boolean }) => {
+    const loaded = getFlow(opts.flow);
+    let input: unknown;
+    try {
+      const text = readFileSync(opts.answers, 'utf8');
+      input = opts.answers.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (err) {
+      throw new UsageError(`无法读取答案文件 ${opts.answers}：${(err as Error).message}`);
+    }
+    if (!input || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('答案文件应是一个以题目 id 为键的对象，例如 {"resident_small": 45}');
+    const entry = opts.org ? loaded.directory.find((e) => String(e.seq) === opts.org) : undefined;
+    if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
+    const org = Object.fromEntries(Object.entries(entry ?? {}).map(([k, v]) => [`org_${k}`, v]));
+    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: today(), org });
+    const described = describeFill(loaded, result);
+    console.log(opts.json ? JSON.stringify(described, null, 2) : described.text);
+    if (result.errors.length) process.exitCode = 2;
+  });
+
+class UsageError extends Error {}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof FlowError) {
+    console.error(err.message);
+    process.exitCode = 1;
+  } else if (err instanceof UsageError) {
+    console.error(err.message);
+    process.exitCode = 2;
+  } else {
+    throw err;
+  }
+}
+// Some driver keeps a timer alive for seconds after the database is closed; a finished command should end now.
+process.stdout.write('', () => process.exit());

@@ -1,0 +1,34 @@
+import { openDatabase } from './store/database.ts';
+import { getFlow, listFlowIds, type LoadedFlow } from './flow/loader.ts';
+import { Router } from './bot/router.ts';
+import { runConsole } from './channels/console.ts';
+
+/** Start-up: the database (migrated), the flows, the router, and whichever channels have credentials. */
+
+export function loadAllFlows(): LoadedFlow[] {
+  return listFlowIds().map((id) => getFlow(id));
+}
+
+async function withRouter<T>(fn: (router: Router) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
+  const router = new Router({ db, flows: loadAllFlows() });
+  try {
+    return await fn(router);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function openChat(user?: string): Promise<void> {
+  await withRouter((router) => runConsole({ router, user }));
+}
+
+export async function startAssistant(): Promise<void> {
+  const hasTelegram = Boolean(process.env.TELEGRAM_BOT_TOKEN);
+  const hasFeishu = Boolean(process.env.FEISHU_APP_ID && process.env.FEISHU_APP_SECRET);
+  if (hasTelegram || hasFeishu) {
+    console.error('Telegram/飞书接入尚未启用（后续版本提供），现以控制台方式启动。');
+  }
+  console.error('申报助手已启动（内嵌数据库：./data）。');
+  await openChat();
+}

@@ -1,0 +1,109 @@
+// Opens Shenbao's database: PostgreSQL when DATABASE_URL says so (any number of processes can share
+// it), otherwise the embedded PGlite in a local folder (one process, nothing to install).
+import { resolve } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations, type MigrationResult } from './migrate.ts';
+import { IN_MEMORY, openEmbeddedDatabase } from './pglite.ts';
+
+export { Prisma };
+export type { PrismaClient };
+export type { MigrationResult };
+/** The client handed to `prisma.$transaction(async (tx) => …)`. */
+export type TransactionClient = Prisma.TransactionClient;
+
+export const DEFAULT_DATA_DIR = './data/pglite';
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'pglite' | 'postgres';
+  /** Human-readable place of the data, without credentials: a folder, `memory://`, or host:port/db. */
+  location: string;
+  /** Applies pending migrations (done at open unless `migrate: false`). */
+  migrate(): Promise<MigrationResult>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// or postgresql:// URL; defaults to env DATABASE_URL. Without one, PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite folder, relative to the cwd; `memory://` for a throwaway in-memory database. */
+  dataDir?: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const url = options.databaseUrl || process.env.DATABASE_URL || undefined;
+  if (url && !POSTGRES_URL.test(url)) {
+    // Falling back to PGlite here would quietly put the data somewhere nobody looks.
+    throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.split(':')[0]}:…"); unset it to use the embedded database.`);
+  }
+  const opened = url ? await openPostgres(url) : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR);
+  try {
+    const prisma = new PrismaClient({ adapter: opened.adapter });
+    const database: Database = {
+      prisma,
+      kind: opened.kind,
+      location: opened.location,
+      migrate: opened.migrate,
+      close: async () => {
+        await prisma.$disconnect();
+        await opened.close();
+      },
+    };
+    if (options.migrate !== false) await database.migrate();
+    return database;
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+interface Opened {
+  kind: Database['kind'];
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  location: string;
+  migrate(): Promise<MigrationResult>;
+  close(): Promise<void>;
+}
+
+async function openPostgres(url: string): Promise<Opened> {
+  // One pool shared by the client and the migration engine, ended once at close.
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on('error', (error) => console.error('[store] idle PostgreSQL connection failed:', error.message));
+  const parsed = new URL(url);
+  return {
+    kind: 'postgres',
+    adapter: new PrismaPg(pool),
+    location: `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`,
+    migrate: async () => {
+      // The WASM engine takes a session advisory lock and never releases it (freeing the engine does
+      // not close its connection), which would stall the next migrate for the pool's idle timeout.
+      // A connection of its own, closed afterwards, releases the lock.
+      const migrationPool = new pg.Pool({ connectionString: url, max: 1 });
+      try {
+        return await applyMigrations(new PrismaPg(migrationPool));
+      } finally {
+        await migrationPool.end();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPGlite(dataDir: string): Promise<Opened> {
+  const embedded = await openEmbeddedDatabase(dataDir.startsWith(IN_MEMORY) ? dataDir : resolve(dataDir));
+  return {
+    kind: 'pglite',
+    adapter: embedded.adapter,
+    location: embedded.location,
+    // One session serves everything; the engine's advisory lock is re-entrant within it.
+    migrate: () => applyMigrations(embedded.adapter),
+    close: embedded.close,
+  };
+}
