@@ -1,0 +1,439 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { FlowSchema, SharedLibrarySchema, type Flow, type EvidenceRef, type Question } from '../../src/flow/schema.ts';
+import { compile, identifiersOf } from '../../src/flow/expression.ts';
+import { loadFlow, choicesOf } from '../../src/flow/loader.ts';
+import { buildScope } from '../../src/engine/scope.ts';
+import type { Answers, AnswerValue } from '../../src/engine/values.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(root + path, 'utf8');
+
+const shared = SharedLibrarySchema.parse(parse(read('flows/_shared/hebei-service-types.yaml')));
+const SERVICE_TYPES = ['信息服务', '创业辅导', '创新支持', '人员培训', '市场营销', '投融资服务', '管理咨询', '专业服务'];
+const CONSTANTS = new Set(['year', 'prev_year', 'next_year', 'year_end', 'today']);
+const PLACEHOLDER_CONSTANTS = new Set(['year', 'prev_year', 'next_year']);
+const TODAY = '2026-11-21';
+
+function readCsv(text: string): string[][] {
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split(','));
+}
+
+/** Every expression in a flow, with where it stands. */
+function expressions(flow: Flow): { where: string; expr: string }[] {
+  const out: { where: string; expr: string }[] = [];
+  const evidence = (where: string, refs: EvidenceRef[]) =>
+    refs.forEach((e) => typeof e !== 'string' && e.when && out.push({ where: `${where} evidence ${e.id}`, expr: e.when }));
+  for (const s of flow.sections) {
+    if (s.when) out.push({ where: `section ${s.id}`, expr: s.when });
+    for (const q of s.questions) {
+      if (q.when) out.push({ where: `${q.id} when`, expr: q.when });
+      if (q.type === 'derived') out.push({ where: `${q.id} formula`, expr: q.formula });
+      for (const c of q.checks) {
+        out.push({ where: `${q.id} check ${c.id}`, expr: c.assert });
+        if (c.when) out.push({ where: `${q.id} check ${c.id} when`, expr: c.when });
+      }
+      evidence(q.id, q.evidence);
+    }
+  }
+  for (const c of flow.checks) {
+    out.push({ where: `check ${c.id}`, expr: c.assert });
+    if (c.when) out.push({ where: `check ${c.id} when`, expr: c.when });
+  }
+  for (const ind of flow.indicators) {
+    if (ind.when) out.push({ where: `indicator ${ind.number}`, expr: ind.when });
+    evidence(`indicator ${ind.number}`, ind.evidence);
+  }
+  flow.evidence.forEach((e) => e.when && out.push({ where: `evidence ${e.id}`, expr: e.when }));
+  return out;
+}
+
+function evidenceLists(flow: Flow): { where: string; refs: EvidenceRef[] }[] {
+  return [
+    ...flow.sections.flatMap((s) => s.questions).map((q) => ({ where: q.id, refs: q.evidence })),
+    ...flow.thresholds.map((t) => ({ where: `T${t.number}`, refs: t.evidence })),
+    ...flow.indicators.map((i) => ({ where: `indicator ${i.number}`, refs: i.evidence })),
+    { where: 'flow', refs: flow.evidence },
+  ];
+}
+
+function messages(flow: Flow): { where: string; text: string }[] {
+  const questions = flow.sections.flatMap((s) => s.questions);
+  return [
+    ...questions.flatMap((q) => q.checks.map((c) => ({ where: `${q.id} ${c.id}`, text: c.message }))),
+    ...flow.checks.map((c) => ({ where: c.id, text: c.message })),
+    ...questions.map((q) => ({ where: `${q.id} label`, text: q.label })),
+    ...questions.map((q) => ({ where: `${q.id} help`, text: q.help ?? '' })),
+  ];
+}
+
+/** A stored answer as the engine keeps it. */
+const answer = (value: AnswerValue) => ({ value, skipped: false as const });
+
+interface Case {
+  id: 'hebei-platform' | 'hebei-base';
+  programme: string;
+  rows: number;
+  header: string[];
+  sections: string[];
+  selfAssessmentPoints: number;
+  indicatorGroups: string[];
+}
+
+const CASES: Case[] = [
+  {
+    id: 'hebei-platform',
+    programme: '河北省中小企业公共服务示范平台',
+    rows: 70,
+    header: ['seq', 'unit', 'city', 'national'],
+    sections: ['basic', 'execution', 'capability', 'results', 'sustainability', 'coordination', 'self_assessment'],
+    selfAssessmentPoints: 14,
+    indicatorGroups: ['服务执行', '服务成效', '服务能力', '服务协同', '可持续发展'],
+  },
+  {
+    id: 'hebei-base',
+    programme: '河北省小型微型企业创业创新示范基地',
+    rows: 69,
+    header: ['seq', 'unit', 'base', 'city', 'national'],
+    sections: ['basic', 'demand', 'execution', 'results', 'quality', 'coordination', 'self_assessment'],
+    selfAssessmentPoints: 15,
+    indicatorGroups: ['需求响应', '服务执行', '质量管控', '服务成效', '服务保障'],
+  },
+];
+
+describe.each(CASES)('flow $id', (c) => {
+  const flow: Flow = FlowSchema.parse(parse(read(`flows/${c.id}/flow.yaml`)));
+  const questions = flow.sections.flatMap((s) => s.questions);
+  const questionIds = new Set(questions.map((q) => q.id));
+  const orgColumns = new Set(Object.keys(flow.directory.columns).map((k) => `org_${k}`));
+
+  it('parses and carries its identity', () => {
+    expect(flow.id).toBe(c.id);
+    expect(flow.year).toBe(2024);
+    expect(flow.region).toBe('河北省');
+    expect(flow.programme).toBe(c.programme);
+    expect(flow.seed).toBe('hebei-platform-base-indicators.txt');
+    expect(flow.imports).toEqual(['hebei-service-types']);
+    expect(flow.thresholds).toEqual([]);
+    expect(flow.title).toContain('未注明年份');
+  });
+
+  it('has sections 一…六 of its 运营情况表 and the self-assessment, without 七 (审核意见)', () => {
+    expect(flow.sections.map((s) => s.id)).toEqual(c.sections);
+    expect(flow.sections.map((s) => s.ref)).toEqual(['一', '二', '三', '四', '五', '六', '附件1']);
+    expect(flow.sections.find((s) => s.id === 'self_assessment')!.title).toBe('服务规范自评');
+    expect(flow.sections.find((s) => s.id === 'coordination')!.intro).toContain('审核意见');
+    expect(questions.some((q) => q.label.includes('审核意见'))).toBe(false);
+  });
+
+  it('has unique question, check and evidence ids', () => {
+    expect(questionIds.size).toBe(questions.length);
+    const checkIds = [...questions.flatMap((q) => q.checks.map((k) => k.id)), ...flow.checks.map((k) => k.id)];
+    expect(new Set(checkIds).size).toBe(checkIds.length);
+  });
+
+  it('reads only question ids, constants and org_ directory columns in expressions, and all compile', () => {
+    const all = expressions(flow);
+    expect(all.length).toBeGreaterThan(10);
+    for (const { where, expr } of all) {
+      expect(() => compile(expr), `${where}: ${expr}`).not.toThrow();
+      for (const name of identifiersOf(expr)) {
+        const known = questionIds.has(name) || CONSTANTS.has(name) || orgColumns.has(name);
+        expect(known, `${where}: unknown identifier ${name} in ${expr}`).toBe(true);
+      }
+    }
+  });
+
+  it('renders placeholders only for question ids, org_ columns and years', () => {
+    for (const { where, text } of messages(flow)) {
+      for (const m of text.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
+        const known = questionIds.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]) || orgColumns.has(m[1]);
+        expect(known, `${where}: {${m[1]}}`).toBe(true);
+      }
+    }
+  });
+
+  it('writes years as placeholders', () => {
+    for (const q of questions) {
+      expect(q.label, q.id).not.toMatch(/20\d\d/);
+      // a document number such as 工信部联企业〔2011〕300号 is not an evaluation year
+      expect(q.help ?? '', q.id).not.toMatch(/(?<!〔)20\d\d(?!〕)/);
+    }
+    for (const e of flow.evidence) expect(e.title, e.id).not.toMatch(/20\d\d/);
+  });
+
+  it('refers only to defined evidence, each defined once', () => {
+    const defined = new Map<string, string>();
+    for (const { where, refs } of evidenceLists(flow)) {
+      for (const e of refs) {
+        if (typeof e === 'string') continue;
+        expect(defined.has(e.id), `evidence ${e.id} defined twice (${defined.get(e.id)}, ${where})`).toBe(false);
+        defined.set(e.id, where);
+      }
+    }
+    for (const { where, refs } of evidenceLists(flow)) {
+      for (const e of refs) if (typeof e === 'string') expect(defined.has(e), `${where} → ${e}`).toBe(true);
+    }
+  });
+
+  it('carries the three content points of the 专项审计报告 as evidence', () => {
+    const audit = flow.evidence.filter((e) => e.title.startsWith('专项审计报告'));
+    expect(audit.map((e) => e.id)).toEqual(['audit_service_assets', 'audit_capacity_investment', 'audit_small_micro_services']);
+    expect(audit[0].title).toContain('{year}年末已具有的服务性资产');
+  });
+
+  it('self-assesses every 评价要点 as a yes/no question with evidence, mirrored in the indicators', () => {
+    const sa = flow.sections.find((s) => s.id === 'self_assessment')!.questions;
+    expect(sa).toHaveLength(c.selfAssessmentPoints);
+    for (const q of sa) {
+      expect(q.type, q.id).toBe('yesno');
+      expect(q.id, q.id).toMatch(/^sa_/);
+      expect(q.ref, q.id).toMatch(/^附件1 \d\.\d$/);
+      expect(q.evidence.length, q.id).toBeGreaterThan(0);
+      expect(q.extra && Boolean(q.help), q.id).toBe(true);
+    }
+    expect(flow.indicators.map((i) => i.number)).toEqual(sa.map((q) => q.ref.replace('附件1 ', '')));
+    expect([...new Set(flow.indicators.map((i) => i.group))]).toEqual(c.indicatorGroups);
+    flow.indicators.forEach((ind, i) => {
+      expect(ind.questions[0], ind.number).toBe(sa[i].id);
+      expect(ind.evidence.length, ind.number).toBeGreaterThan(0);
+      for (const id of ind.questions) expect(questionIds, `indicator ${ind.number}: ${id}`).toContain(id);
+    });
+  });
+
+  it('marks derived shares and growth for confirmation, and explains extra questions', () => {
+    for (const q of questions) {
+      if (q.type === 'derived') expect(q.confirm && Boolean(q.explain), q.id).toBe(true);
+      if (q.extra) expect(q.help, q.id).toBeTruthy();
+      if (q.type === 'percent') expect([q.min, q.max], q.id).toEqual([0, 100]);
+      if (q.label.includes('可后附')) {
+        expect(q.type, q.id).toBe('text');
+        if (q.type === 'text') expect([q.multiline, q.maxLength], q.id).toEqual([true, 1000]);
+        expect(q.help, q.id).toContain('后附');
+        expect(q.evidence.length, q.id).toBe(1);
+      }
+    }
+  });
+
+  it(`has the ${c.rows} organisations of 附件4, each with a city`, () => {
+    const text = read(`flows/${c.id}/directory.csv`);
+    expect(text.charCodeAt(0)).not.toBe(0xfeff);
+    const [header, ...rows] = readCsv(text);
+    expect(header).toEqual(c.header);
+    expect(Object.keys(flow.directory.columns)).toEqual(c.header);
+    expect(rows).toHaveLength(c.rows);
+    const cities = new Set(shared.vocabularies.find((v) => v.id === 'hebei_cities')!.items.map((i) => i.value));
+    const city = header.indexOf('city');
+    rows.forEach((row, i) => {
+      expect(row, `row ${i + 1}`).toHaveLength(header.length);
+      expect(row[0]).toBe(String(i + 1));
+      expect(row[1].length).toBeGreaterThan(0);
+      expect(row[1], `row ${i + 1}`).not.toMatch(/国家/);
+      expect(cities, `row ${i + 1}`).toContain(row[city]);
+      expect(['是', '否']).toContain(row[header.length - 1]);
+    });
+    expect(new Set(rows.map((r) => r[1])).size).toBe(c.rows);
+  });
+
+  it('loads with the real loader', () => {
+    const loaded = loadFlow(`${root}flows/${c.id}`);
+    expect(loaded.directory).toHaveLength(c.rows);
+    expect(loaded.flow.title).toContain('2024年度');
+    expect(loaded.constants).toMatchObject({ year: 2024, prev_year: 2023 });
+    for (const q of loaded.questions.values()) if (q.prefill) expect(Object.keys(loaded.flow.directory.columns), q.id).toContain(q.prefill);
+  });
+});
+
+describe('shared vocabulary hebei-service-types', () => {
+  it('lists the 8 service types of the base grid in the form order', () => {
+    const v = shared.vocabularies.find((x) => x.id === 'hebei_base_service_types')!;
+    expect(v.items.map((i) => i.value)).toEqual(SERVICE_TYPES);
+  });
+});
+
+describe('directories', () => {
+  it('match the seed at known rows; some units are on both lists', () => {
+    const platforms = readCsv(read('flows/hebei-platform/directory.csv')).slice(1);
+    const bases = readCsv(read('flows/hebei-base/directory.csv')).slice(1);
+    expect(platforms[0]).toEqual(['1', '河北省电子信息产品监督检验院', '石家庄', '是']);
+    expect(platforms[69]).toEqual(['70', '容城县名城服装研究设计中心', '雄安新区', '否']);
+    expect(platforms.filter((r) => r[3] === '是')).toHaveLength(15);
+    expect(bases[14]).toEqual(['15', '秦皇岛北岛博智科技孵化器有限公司', '秦皇岛北岛博智科技孵化器有限公司', '秦皇岛', '是']);
+    expect(bases[58]).toEqual(['59', '河北聚银企业管理服务有限公司', '魏县高端紧固件产业创业创新服务基地', '邯郸', '是']);
+    expect(bases[68]).toEqual(['69', '定州双天创业辅导服务有限公司', '定州双天创业辅导基地', '定州', '否']);
+    expect(bases.filter((r) => r[4] === '是')).toHaveLength(11);
+    const both = platforms.map((r) => r[1]).filter((u) => bases.some((b) => b[1] === u));
+    expect(both).toContain('唐山百川智能机器股份有限公司');
+    expect(both.length).toBeGreaterThan(5);
+  });
+});
+
+describe('hebei-platform computations', () => {
+  const loaded = loadFlow(`${root}flows/hebei-platform`);
+  const answers: Answers = {
+    total_assets: answer('500'),
+    equipment_count: answer(40),
+    equipment_price: answer('125'),
+    service_area: answer('1200'),
+    owned_area: answer('200'),
+    rented_area: answer('1000'),
+    activity_spending: answer('80'),
+    served_enterprises: answer(120),
+    served_enterprises_prev: answer(100),
+    activities_total: answer(50),
+    public_activities: answer(8),
+    small_micro_served: answer(90),
+    service_income: answer('350'),
+    service_income_prev: answer('280'),
+    sa_social_benefit: answer(true),
+  };
+  const scope = buildScope(loaded, answers, { today: TODAY });
+
+  it('derives the shares of total assets', () => {
+    expect(scope.equipment_asset_share).toBe(25);
+    expect(scope.activity_spending_share).toBe(16);
+  });
+
+  it('derives the increase and growth of enterprises served', () => {
+    expect(scope.served_increase).toBe(20);
+    expect(scope.served_growth).toBe(20);
+  });
+
+  it('derives the public-service and small-micro shares and the income growth', () => {
+    expect(scope.public_activity_share).toBe(16);
+    expect(scope.small_micro_share).toBe(75);
+    expect(scope.service_income_growth).toBe(25);
+  });
+
+  it('leaves derived values unknown until their inputs are answered', () => {
+    const partial = buildScope(loaded, { served_enterprises: answer(120) }, { today: TODAY });
+    expect(partial.served_increase).toBeNull();
+    expect(partial.served_growth).toBeNull();
+  });
+
+  it('counts a decrease as negative', () => {
+    const s = buildScope(loaded, { ...answers, served_enterprises: answer(90) }, { today: TODAY });
+    expect(s.served_increase).toBe(-10);
+    expect(s.served_growth).toBe(-10);
+  });
+
+  const check = (id: string) =>
+    [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)].find((k) => k.id === id)!;
+  const holds = (id: string, s: Record<string, unknown>) => {
+    const k = check(id);
+    if (k.when && compile(k.when)(s) !== true) return 'skipped';
+    return compile(k.assert)(s);
+  };
+
+  it('refuses parts larger than their totals', () => {
+    expect(holds('owned_rented_within_service_area', scope)).toBe(true);
+    expect(holds('owned_rented_within_service_area', { ...scope, rented_area: 1100 })).toBe(false);
+    expect(holds('small_micro_within_served', scope)).toBe(true);
+    expect(holds('small_micro_within_served', { ...scope, small_micro_served: 121 })).toBe(false);
+    expect(holds('public_within_total_activities', { ...scope, public_activities: 51 })).toBe(false);
+    expect(check('small_micro_within_served').level).toBe('error');
+  });
+
+  it('warns when public services fall under 10 % of the year’s activities', () => {
+    expect(holds('public_share_at_least_10', scope)).toBe(true);
+    expect(holds('public_share_at_least_10', { ...scope, public_activities: 4 })).toBe(false);
+    expect(holds('sa_social_benefit_consistent', { ...scope, public_activity_share: 8 })).toBe(false);
+    expect(check('public_share_at_least_10').level).toBe('warning');
+  });
+
+  it('checks the unit name against the directory', () => {
+    const entry = loaded.directory[0];
+    const s = buildScope(loaded, { unit_name: answer('河北省电子信息产品监督检验院') }, { today: TODAY, org: { org_unit: entry.unit } });
+    expect(holds('unit_name_as_directory', s)).toBe(true);
+    expect(holds('unit_name_as_directory', { ...s, unit_name: '河北省电子信息产品监督检验院 （国家）' })).toBe(false);
+  });
+});
+
+describe('hebei-base computations', () => {
+  const loaded = loadFlow(`${root}flows/hebei-base`);
+  const matrix = loaded.questions.get('service_matrix') as Extract<Question, { type: 'matrix' }>;
+  const grid = Object.fromEntries(
+    SERVICE_TYPES.map((t, i) => [t, { activities: i + 2, enterprises: 10 * (i + 1), people: 25 * (i + 1) }]),
+  );
+  const answers: Answers = {
+    service_matrix: answer(grid),
+    served_total: answer(120),
+    served_total_prev: answer(100),
+    resident_total: answer(80),
+    resident_small: answer(60),
+    build_area: answer('6000'),
+    owned_service_area: answer('300'),
+    rented_service_area: answer('500'),
+    revenue: answer('900'),
+    service_revenue: answer('350'),
+    employees: answer(20),
+    fulltime_service_staff: answer(12),
+  };
+  const scope = buildScope(loaded, answers, { today: TODAY, org: { org_unit: '保定支点创业服务有限公司', org_base: '保定支点创业基地' } });
+
+  it('asks the 服务成效 grid as an 8 × 3 matrix with totals', () => {
+    expect(matrix.type).toBe('matrix');
+    expect(matrix.rowsFrom).toBe('hebei_base_service_types');
+    expect(choicesOf(loaded, matrix).map((r) => r.value)).toEqual(SERVICE_TYPES);
+    expect(matrix.columns.map((col) => [col.id, col.label, col.type])).toEqual([
+      ['activities', '服务活动次数', 'integer'],
+      ['enterprises', '服务企业数', 'integer'],
+      ['people', '服务人数', 'integer'],
+    ]);
+    expect(matrix.totals).toBe(true);
+    expect(matrix.label).toContain('截止到2024年12月31日');
+    expect(loaded.flow.sections.find((s) => s.id === 'results')!.title).toBe('服务成效（截止到2024年12月31日）');
+  });
+
+  it('exposes the matrix to expressions as row → column → number', () => {
+    expect((scope.service_matrix as Record<string, Record<string, number>>)['投融资服务']).toEqual({
+      activities: 7, enterprises: 60, people: 150,
+    });
+  });
+
+  it('derives the increase and growth of enterprises served (120 vs 100 → +20, 20 %)', () => {
+    expect(scope.served_increase).toBe(20);
+    expect(scope.served_growth).toBe(20);
+  });
+
+  it('derives the small-micro share of resident enterprises', () => {
+    expect(scope.resident_small_share).toBe(75);
+  });
+
+  const check = (id: string) =>
+    [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)].find((k) => k.id === id)!;
+  const holds = (id: string, s: Record<string, unknown>) => {
+    const k = check(id);
+    if (k.when && compile(k.when)(s) !== true) return 'skipped';
+    return compile(k.assert)(s);
+  };
+
+  it('refuses parts larger than their totals', () => {
+    expect(holds('small_within_resident', scope)).toBe(true);
+    expect(holds('small_within_resident', { ...scope, resident_small: 81 })).toBe(false);
+    expect(holds('service_revenue_within_revenue', { ...scope, service_revenue: 901 })).toBe(false);
+    expect(holds('fulltime_within_employees', { ...scope, fulltime_service_staff: 21 })).toBe(false);
+    expect(holds('service_area_within_build_area', scope)).toBe(true);
+    expect(holds('service_area_within_build_area', { ...scope, build_area: 700 })).toBe(false);
+    expect(check('service_area_within_build_area').level).toBe('warning');
+  });
+
+  it('checks unit and base names against the directory', () => {
+    const s = { ...scope, unit_name: '保定支点创业服务有限公司', base_name: '保定支点创业基地' };
+    expect(holds('unit_name_as_directory', s)).toBe(true);
+    expect(holds('base_name_as_directory', s)).toBe(true);
+    expect(holds('base_name_as_directory', { ...s, base_name: '保定支点创业示范基地' })).toBe(false);
+  });
+
+  it('asks the previous unit only after a change of 承建单位', () => {
+    const q = loaded.questions.get('previous_unit')!;
+    expect(compile(q.when!)({ ...scope, unit_changed: true })).toBe(true);
+    expect(compile(q.when!)({ ...scope, unit_changed: false })).toBe(false);
+  });
+});
