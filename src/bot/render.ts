@@ -128,7 +128,7 @@ export function renderVerdictChanges(before: Verdict[], after: Verdict[]): strin
   for (const v of after) {
     const old = before.find((b) => b.number === v.number);
     if (old?.status === v.status && old.reason === v.reason) continue;
-    if (v.status === 'fail') out.push(`❌ ${v.reason}。门槛条件须全部满足，请核实数据；如填写有误，可回复“修改”更正。`);
+    if (v.status === 'fail') out.push(`❌ ${v.reason.replace(/[。.]$/, "")}。门槛条件须全部满足，请核实数据；如填写有误，可回复“修改”更正。`);
     else if (v.status === 'review') out.push(`⚠️ ${v.reason}`);
     else if (v.status === 'pass' && (old?.status === 'fail' || old?.status === 'review')) out.push(`✅ 门槛条件${v.number}（${v.title}）现已满足。`);
   }

@@ -34,11 +34,11 @@ function stripThousands(text: string): string {
 
 const quoted = (text: string) => `“${text.length > 20 ? text.slice(0, 20) + '…' : text}”`;
 
-function parseDecimalText(raw: string, what: string, example: string): Parsed<Decimal> {
-  const text = stripThousands(raw.replace(/\s+/g, ''));
+function parseDecimalText(raw: string, what: string, example: string, allowNegative = false): Parsed<Decimal> {
+  const text = stripThousands(raw.replace(/\s+/g, '').replace(/^[−–—]/, '-'));
   if (text === '') return fail(`请输入${what}，例如 ${example}。`);
-  if (/^-\d/.test(text)) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
-  if (!/^\+?\d+(\.\d+)?$/.test(text)) {
+  if (/^-\d/.test(text) && !allowNegative) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
+  if (!/^[+-]?\d+(\.\d+)?$/.test(text)) {
     return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
   }
   return ok(new Decimal(text));
@@ -78,7 +78,8 @@ export function parseAmount(raw: string, q: { unit?: '万元' | '元'; min?: num
       break;
     }
   }
-  const d = parseDecimalText(text, `金额（${unit}）`, unit === '万元' ? '1234.5 或 1.2万' : '12000');
+  // Amounts are non-negative unless the flow says otherwise (a loss in 利润总额 is negative).
+  const d = parseDecimalText(text, `金额（${unit}）`, unit === '万元' ? '1234.5 或 1.2万' : '12000', q.min !== undefined && q.min < 0);
   if (!d.ok) return d;
   const value = d.value.times(factor);
   if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);

@@ -24,16 +24,26 @@ export const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   has: (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value),
   /** characters in a text */
   len: (text: unknown) => (typeof text === 'string' ? [...text].length : 0),
-  /** a / b × 100, or 0 when b is 0 */
+  /** a / b × 100; no value when b is 0 (a share of nothing is undefined, not 0 %) */
   percent: (a: unknown, b: unknown) => {
     const d = toNumber(b);
-    return d ? (toNumber(a) / d) * 100 : 0;
+    return d ? (toNumber(a) / d) * 100 : null;
   },
-  /** (current − previous) ÷ previous × 100, or 0 when previous is 0 */
+  /** (current − previous) ÷ previous × 100; no value when previous is 0 */
   growth: (current: unknown, previous: unknown) => {
     const p = toNumber(previous);
-    return p ? ((toNumber(current) - p) / p) * 100 : 0;
+    return p ? ((toNumber(current) - p) / p) * 100 : null;
   },
+  /** sum of one column of a matrix over its rows, e.g. matrix_sum(service_matrix, "enterprises") */
+  matrix_sum: (matrix: unknown, column: string) =>
+    matrix && typeof matrix === 'object'
+      ? Object.values(matrix as Record<string, Record<string, unknown>>).reduce((acc, row) => acc + (Number(row?.[column]) || 0), 0)
+      : 0,
+  /** largest value of one column of a matrix, e.g. the busiest service type's enterprises */
+  matrix_max: (matrix: unknown, column: string) =>
+    matrix && typeof matrix === 'object'
+      ? Math.max(0, ...Object.values(matrix as Record<string, Record<string, unknown>>).map((row) => Number(row?.[column]) || 0))
+      : 0,
   /** sum of one column over the rows of a table, or of a list of numbers */
   sum: (list: unknown, column?: string) =>
     Array.isArray(list)

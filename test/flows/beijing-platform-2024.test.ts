@@ -1,0 +1,558 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { FlowSchema, SharedLibrarySchema, type Flow, type EvidenceRef, type AnnexTable } from '../../src/flow/schema.ts';
+import { compile, evaluate, identifiersOf } from '../../src/flow/expression.ts';
+import { loadFlow } from '../../src/flow/loader.ts';
+import { buildScope, orgScope } from '../../src/engine/scope.ts';
+import { evaluateThreshold } from '../../src/rules/thresholds.ts';
+import { runChecks } from '../../src/rules/checks.ts';
+import type { Answers, AnswerValue } from '../../src/engine/values.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(root + path, 'utf8');
+
+const raw = parse(read('flows/beijing-platform-2024/flow.yaml'));
+const flow: Flow = FlowSchema.parse(raw);
+const libraries = flow.imports.map((name) => SharedLibrarySchema.parse(parse(read(`flows/_shared/${name}.yaml`))));
+const sharedVocabularies = libraries.flatMap((l) => l.vocabularies);
+const vocabulary = (id: string) => sharedVocabularies.find((v) => v.id === id)!;
+
+const CATEGORIES = ['综合咨询', '创业辅导', '技术创新', '数字化应用', '人力资源', '融资促进'];
+
+const questions = flow.sections.flatMap((s) => s.questions);
+const questionIds = new Set(questions.map((q) => q.id));
+const tableIds = new Set(flow.tables.map((t) => t.id));
+const directoryColumns = Object.keys(flow.directory.columns);
+const orgIds = new Set(directoryColumns.map((c) => `org_${c}`));
+const CONSTANTS = new Set(['year', 'prev_year', 'next_year', 'year_end', 'today']);
+const PLACEHOLDER_CONSTANTS = new Set(['year', 'prev_year', 'next_year']);
+
+const known = (name: string, extra: Set<string> = new Set()) =>
+  questionIds.has(name) || CONSTANTS.has(name) || orgIds.has(name) || extra.has(name);
+
+/** Every expression in the flow, with where it stands and the identifiers it may read besides answers and constants. */
+function expressions(): { where: string; expr: string; scope: Set<string> }[] {
+  const out: { where: string; expr: string; scope: Set<string> }[] = [];
+  const none = new Set<string>();
+  const evidence = (where: string, refs: EvidenceRef[]) =>
+    refs.forEach((e) => typeof e !== 'string' && e.when && out.push({ where: `${where} evidence ${e.id}`, expr: e.when, scope: none }));
+  for (const s of flow.sections) {
+    if (s.when) out.push({ where: `section ${s.id}`, expr: s.when, scope: none });
+    for (const q of s.questions) {
+      if (q.when) out.push({ where: `${q.id} when`, expr: q.when, scope: none });
+      if (q.type === 'derived') out.push({ where: `${q.id} formula`, expr: q.formula, scope: none });
+      for (const c of q.checks) {
+        out.push({ where: `${q.id} check ${c.id}`, expr: c.assert, scope: none });
+        if (c.when) out.push({ where: `${q.id} check ${c.id} when`, expr: c.when, scope: none });
+      }
+      evidence(q.id, q.evidence);
+    }
+  }
+  for (const c of flow.checks) {
+    out.push({ where: `check ${c.id}`, expr: c.assert, scope: none });
+    if (c.when) out.push({ where: `check ${c.id} when`, expr: c.when, scope: none });
+  }
+  for (const t of flow.tables) {
+    const columns = new Set(t.columns.map((c) => c.id));
+    for (const c of t.rowChecks) {
+      out.push({ where: `${t.id} rowCheck ${c.id}`, expr: c.assert, scope: columns });
+      if (c.when) out.push({ where: `${t.id} rowCheck ${c.id} when`, expr: c.when, scope: columns });
+    }
+    for (const c of t.checks) {
+      out.push({ where: `${t.id} check ${c.id}`, expr: c.assert, scope: tableIds });
+      if (c.when) out.push({ where: `${t.id} check ${c.id} when`, expr: c.when, scope: tableIds });
+    }
+    evidence(t.id, t.evidence);
+  }
+  for (const t of flow.thresholds) {
+    t.cases.forEach((c, i) => {
+      out.push({ where: `T${t.number} case ${i} pass`, expr: c.pass, scope: none });
+      if (c.when) out.push({ where: `T${t.number} case ${i} when`, expr: c.when, scope: none });
+      if (c.reviewWhen) out.push({ where: `T${t.number} case ${i} reviewWhen`, expr: c.reviewWhen, scope: none });
+    });
+    evidence(`T${t.number}`, t.evidence);
+  }
+  for (const ind of flow.indicators) {
+    if (ind.when) out.push({ where: `indicator ${ind.number}`, expr: ind.when, scope: none });
+    evidence(`indicator ${ind.number}`, ind.evidence);
+  }
+  flow.evidence.forEach((e) => e.when && out.push({ where: `evidence ${e.id}`, expr: e.when, scope: none }));
+  return out;
+}
+
+/** Every evidence reference list in the flow. */
+function evidenceLists(): { where: string; refs: EvidenceRef[] }[] {
+  return [
+    ...questions.map((q) => ({ where: q.id, refs: q.evidence })),
+    ...flow.thresholds.map((t) => ({ where: `T${t.number}`, refs: t.evidence })),
+    ...flow.indicators.map((i) => ({ where: `indicator ${i.number}`, refs: i.evidence })),
+    ...flow.tables.map((t) => ({ where: t.id, refs: t.evidence })),
+    { where: 'flow', refs: flow.evidence },
+  ];
+}
+
+/** Every message and label with its placeholders, and the extra names it may render. */
+function messages(): { where: string; text: string; scope: Set<string> }[] {
+  const none = new Set<string>();
+  return [
+    ...questions.flatMap((q) => q.checks.map((c) => ({ where: `${q.id} ${c.id}`, text: c.message, scope: none }))),
+    ...flow.checks.map((c) => ({ where: c.id, text: c.message, scope: none })),
+    ...flow.thresholds.flatMap((t) => t.cases.map((c, i) => ({ where: `T${t.number} case ${i}`, text: c.message, scope: none }))),
+    ...flow.tables.flatMap((t: AnnexTable) => [
+      ...t.rowChecks.map((c) => ({ where: `${t.id} ${c.id}`, text: c.message, scope: new Set(t.columns.map((col) => col.id)) })),
+      ...t.checks.map((c) => ({ where: `${t.id} ${c.id}`, text: c.message, scope: none })),
+    ]),
+    ...questions.map((q) => ({ where: `${q.id} label`, text: q.label, scope: none })),
+  ];
+}
+
+/** Every string in a parsed YAML tree, with its path. */
+function strings(node: unknown, path = ''): { path: string; text: string }[] {
+  if (typeof node === 'string') return [{ path, text: node }];
+  if (Array.isArray(node)) return node.flatMap((item, i) => strings(item, `${path}[${i}]`));
+  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+describe('flow beijing-platform-2024', () => {
+  it('parses and carries its identity', () => {
+    expect(flow.id).toBe('beijing-platform-2024');
+    expect(flow.year).toBe(2024);
+    expect(flow.region).toBe('北京市');
+    expect(flow.programme).toBe('北京市中小企业公共服务示范平台');
+    expect(flow.seed).toBe('beijing-platform-2024-guide.txt');
+    expect(flow.imports).toEqual(['platform-categories', 'service-functions']);
+    expect(flow.directory).toMatchObject({ file: 'directory.csv', ref: '附件4-1', key: 'unit', label: ['platform', 'district'] });
+    expect(directoryColumns).toEqual(['seq', 'unit', 'platform', 'category', 'district']);
+  });
+
+  it('has the eight sections of 附件4-2 in order', () => {
+    expect(flow.sections.map((s) => s.ref)).toEqual(['【一】', '【二】', '【三】', '【四】', '【五】', '【六】', '【七】', '【八】']);
+    expect(flow.sections.map((s) => s.id)).toEqual([
+      'basic', 'operations', 'effects', 'incentives', 'profile', 'report', 'contacts', 'attachments',
+    ]);
+    expect(flow.sections.map((s) => s.title)).toEqual([
+      '基本情况', '运营情况', '专业服务成效情况', '激励条件情况', '平台简介', '绩效报告', '联系方式', '附件材料',
+    ]);
+    for (const q of questions) expect(q.ref, q.id).toMatch(/^【[一二三四五六七八]】|^四（一）\d+$/);
+  });
+
+  it('has unique question, table and check ids', () => {
+    expect(questionIds.size).toBe(questions.length);
+    for (const id of tableIds) expect(questionIds.has(id), `table ${id} clashes with a question`).toBe(false);
+    expect(tableIds.size).toBe(flow.tables.length);
+    const checkIds = [
+      ...questions.flatMap((q) => q.checks.map((c) => c.id)),
+      ...flow.checks.map((c) => c.id),
+      ...flow.tables.flatMap((t) => [...t.rowChecks, ...t.checks].map((c) => c.id)),
+    ];
+    expect(new Set(checkIds).size).toBe(checkIds.length);
+  });
+
+  it('asks the service category from the shared vocabulary, prefilled from the directory, warning on a mismatch', () => {
+    const q = questions.find((q) => q.id === 'service_category')!;
+    expect(q).toMatchObject({ type: 'choice', choicesFrom: 'platform_categories', prefill: 'category', ref: '【一】申报服务类别' });
+    const check = q.checks.find((c) => c.assert === 'service_category == org_category')!;
+    expect(check.level).toBe('warning');
+    expect(check.message).toContain('{service_category}');
+    expect(check.message).toContain('{org_category}');
+  });
+
+  it('asks the six variants of 【三】 each only for its own service category', () => {
+    const effects = flow.sections.find((s) => s.id === 'effects')!;
+    const byCategory = new Map<string, string[]>();
+    for (const q of effects.questions) {
+      const m = q.when?.match(/^service_category == "(.+)"$/);
+      expect(m, `${q.id}: when ${q.when}`).toBeTruthy();
+      const n = CATEGORIES.indexOf(m![1]) + 1;
+      expect(n, q.id).toBeGreaterThan(0);
+      expect(q.ref.startsWith(`【三】${n}（`), `${q.id} ${q.ref}`).toBe(true);
+      expect(q.id.startsWith(`c${n}_`), q.id).toBe(true);
+      byCategory.set(m![1], [...(byCategory.get(m![1]) ?? []), q.id]);
+    }
+    expect([...byCategory.keys()]).toEqual(CATEGORIES);
+    expect(byCategory.get('综合咨询')).toEqual(['c1_registrations', 'c1_activities', 'c1_orders', 'c1_policy_talks']);
+    expect(byCategory.get('技术创新')).toHaveLength(8);
+  });
+
+  it('has the 11 thresholds and the 13 indicators with 8.1–8.6', () => {
+    expect(flow.thresholds.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const t of flow.thresholds) {
+      expect(t.ref).toBe(`四（一）${t.number}`);
+      expect(t.cases.length).toBeGreaterThan(0);
+      expect(t.evidence.length, `T${t.number}`).toBeGreaterThan(0);
+    }
+    expect(flow.indicators.map((i) => i.number)).toEqual([
+      '1', '2', '3', '4', '5', '6', '7', '8.1', '8.2', '8.3', '8.4', '8.5', '8.6', '9', '10', '11', '12', '13',
+    ]);
+    CATEGORIES.forEach((category, i) => {
+      const ind = flow.indicators.find((x) => x.number === `8.${i + 1}`)!;
+      expect(ind.when).toBe(`service_category == "${category}"`);
+      expect(ind.questions.length).toBeGreaterThan(0);
+      for (const id of ind.questions) expect(questions.find((q) => q.id === id)!.when, id).toBe(ind.when);
+    });
+    for (const ind of flow.indicators.filter((i) => !i.number.startsWith('8.'))) expect(ind.when).toBeUndefined();
+    expect(new Set(flow.indicators.map((i) => i.group))).toEqual(new Set(['运营条件和服务能力', '服务业绩和成效', '激励条件']));
+  });
+
+  it('indicators name existing questions', () => {
+    for (const ind of flow.indicators) for (const id of ind.questions) expect(questionIds, `indicator ${ind.number}: ${id}`).toContain(id);
+  });
+
+  it('defines the shared vocabularies once', () => {
+    const pc = vocabulary('platform_categories');
+    expect(pc.items.map((i) => i.value)).toEqual(CATEGORIES);
+    expect(pc.items.every((i) => (i.description ?? '').length > 20)).toBe(true);
+    expect(vocabulary('gjj_production_stages').items.map((i) => i.value)).toEqual(['小试中试', '概念验证', '智能制造']);
+    expect(flow.vocabularies).toEqual([]);
+    const ids = new Set(sharedVocabularies.map((v) => v.id));
+    for (const q of questions) {
+      if ((q.type === 'choice' || q.type === 'multi') && q.choicesFrom) expect(ids, q.id).toContain(q.choicesFrom);
+      if (q.type === 'choice' || q.type === 'multi') expect(Boolean(q.choices?.length || q.choicesFrom), q.id).toBe(true);
+      if (q.prefill) expect(directoryColumns, q.id).toContain(q.prefill);
+    }
+    for (const t of flow.tables) for (const c of t.columns) if (c.choicesFrom) expect(ids, `${t.id}.${c.id}`).toContain(c.choicesFrom);
+  });
+
+  it('has the 175 platforms of 附件4-1, numbered 1…175, with a category and a district from the vocabularies', () => {
+    const text = read('flows/beijing-platform-2024/directory.csv');
+    expect(text.charCodeAt(0)).not.toBe(0xfeff);
+    const rows = parseCsv(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+    expect(text.split('\n')[0]).toBe('seq,unit,platform,category,district');
+    expect(rows).toHaveLength(175);
+    const categories = new Set(vocabulary('platform_categories').items.map((i) => i.value));
+    const districts = new Set(vocabulary('beijing_districts').items.map((i) => i.value));
+    rows.forEach((row, i) => {
+      expect(row.seq).toBe(String(i + 1));
+      expect(row.unit.length, `row ${i + 1}`).toBeGreaterThan(0);
+      expect(row.platform.length, `row ${i + 1}`).toBeGreaterThan(0);
+      expect(row.platform, `row ${i + 1}`).toBe(row.platform.trim());
+      expect(categories, `row ${i + 1}`).toContain(row.category);
+      expect(districts, `row ${i + 1}`).toContain(row.district);
+    });
+    expect(rows[0]).toEqual({ seq: '1', unit: '黑钻石（北京）文化传媒股份有限公司', platform: '黑钻石中小企业公共服务平台', category: '创业辅导', district: '丰台区' });
+    expect(rows[84]).toEqual({
+      seq: '85', unit: '北京银行股份有限公司中关村分行（北京银行中关村小巨人创客中心）', platform: '北京银行中关村小巨人创客中心', category: '融资促进', district: '海淀区',
+    });
+    expect(rows[174]).toEqual({ seq: '175', unit: '中岚兴业（北京）国际企业管理服务集团有限公司', platform: '中岚兴业综合咨询服务平台', category: '综合咨询', district: '房山区' });
+    const count = (c: string) => rows.filter((r) => r.category === c).length;
+    expect(CATEGORIES.map(count)).toEqual([57, 15, 66, 26, 3, 8]);
+    expect(new Set(rows.map((r) => r.unit)).size).toBe(175);
+  });
+
+  it('reads only question ids, its table columns or tables, constants and org_ columns in expressions, and all compile', () => {
+    const all = expressions();
+    expect(all.length).toBeGreaterThan(60);
+    for (const { where, expr, scope } of all) {
+      expect(() => compile(expr), `${where}: ${expr}`).not.toThrow();
+      for (const name of identifiersOf(expr)) expect(known(name, scope), `${where}: unknown identifier ${name} in ${expr}`).toBe(true);
+    }
+  });
+
+  it('renders placeholders only for question ids, org_ columns, row columns and years', () => {
+    for (const { where, text, scope } of messages()) {
+      for (const m of text.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
+        expect(questionIds.has(m[1]) || orgIds.has(m[1]) || scope.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]), `${where}: {${m[1]}}`).toBe(true);
+      }
+    }
+  });
+
+  it('writes every year as a placeholder', () => {
+    for (const { path, text } of strings(raw)) {
+      if (['id', 'year', 'seed'].includes(path)) continue;
+      expect(text, path).not.toMatch(/202[3-6]/);
+    }
+    for (const { path, text } of strings(libraries)) expect(text, path).not.toMatch(/202[3-6]/);
+  });
+
+  it('refers only to defined evidence', () => {
+    const defined = new Map<string, string>();
+    for (const { where, refs } of evidenceLists()) {
+      for (const e of refs) {
+        if (typeof e === 'string') continue;
+        expect(defined.has(e.id), `evidence ${e.id} defined twice (${defined.get(e.id)}, ${where})`).toBe(false);
+        defined.set(e.id, where);
+      }
+    }
+    for (const { where, refs } of evidenceLists()) {
+      for (const e of refs) if (typeof e === 'string') expect(defined.has(e), `${where} → ${e}`).toBe(true);
+    }
+    // 同门槛条件4: the activity materials serve 8.1, 8.2, 8.3, 8.5 and 8.6 by reference.
+    for (const n of ['8.1', '8.2', '8.3', '8.5', '8.6']) {
+      expect(flow.indicators.find((i) => i.number === n)!.evidence, n).toContain('t4_activity_materials');
+    }
+    for (const n of ['1', '2', '3', '4', '5', '6', '7', '8.1', '8.2', '8.3', '8.4', '8.5', '8.6', '9', '10', '11', '13']) {
+      expect(flow.indicators.find((i) => i.number === n)!.evidence.length, `indicator ${n}`).toBeGreaterThan(0);
+    }
+    expect(flow.evidence.map((e) => e.id)).toEqual(
+      expect.arrayContaining(['truthfulness_declaration', 'report_scan', 'report_word', 'evidence_catalogue', 'evidence_package', 'excel_tables']),
+    );
+  });
+
+  it('has the eight annex tables 附表4-2-1-1…8 with their notes and cross-checks', () => {
+    expect(flow.tables.map((t) => t.ref)).toEqual(Array.from({ length: 8 }, (_, i) => `附表4-2-1-${i + 1}`));
+    expect(flow.tables.map((t) => t.id)).toEqual([
+      'staff_list', 'enterprise_list', 'contract_list', 'product_list', 'activity_ledger', 'survey_list', 'partner_list', 'high_growth_list',
+    ]);
+    for (const t of flow.tables) {
+      expect(t.note, t.id).toBeTruthy();
+      expect(t.columns[0]).toMatchObject({ id: 'seq', label: '序号' });
+      expect(new Set(t.columns.map((c) => c.id)).size, t.id).toBe(t.columns.length);
+    }
+    const table = (id: string) => flow.tables.find((t) => t.id === id)!;
+    expect(table('enterprise_list').checks.map((c) => c.assert)).toContain('unique(enterprise_list, "name")');
+    expect(table('staff_list').checks.some((c) => c.assert.includes('count(staff_list)') && c.assert.includes('qualified_staff'))).toBe(true);
+    const ledger = table('activity_ledger');
+    const r8185 = ledger.rowChecks.find((c) => c.id === 'activity_counts_8_1_8_5')!;
+    expect(r8185).toMatchObject({ level: 'warning', when: 'service_category in ("综合咨询", "人力资源")' });
+    expect(table('survey_list').checks.some((c) => c.assert.includes('min(ceil(jjj_served_current * 4 / 10), 100)'))).toBe(true);
+  });
+
+  it('marks the questions the form does not ask as extra, each with a reason', () => {
+    const extras = questions.filter((q) => q.extra).map((q) => q.id);
+    expect(extras.sort()).toEqual(
+      [
+        'legal_person', 'premises', 'criminal_penalty', 'serious_dishonesty', 'rep_bad_credit', 'info_channels',
+        'survey_count', 'certified', 'policy_docs', 'audit_available', 'gjj_production_service', 'gjj_stages',
+      ].sort(),
+    );
+    for (const q of questions.filter((q) => q.extra)) expect(q.help, q.id).toMatch(/填报系统/);
+  });
+});
+
+// ───────────────────────────────────────────── the thresholds, decided by the real rules module
+
+const loaded = loadFlow(root + 'flows/beijing-platform-2024');
+const TODAY = '2026-11-21';
+
+const a = (value: AnswerValue) => ({ value, skipped: false });
+const choice = (value: string) => a({ value });
+const multi = (...values: string[]) => a({ values });
+
+/** A technology-innovation platform that meets every threshold, with the seed's own numbers. */
+const passing: Answers = {
+  service_category: choice('技术创新'),
+  legal_person: a(true),
+  reg_district: choice('海淀区'),
+  premises: choice('租赁'),
+  reg_date: a('2015-06-01'),
+  unit_nature: choice('私营企业'),
+  assets_current: a('350'),
+  audit_available: a(true),
+  criminal_penalty: a(false),
+  serious_dishonesty: a(false),
+  rep_bad_credit: a(false),
+  jjj_served_current: a(120),
+  beijing_served_current: a(90),
+  gjj_production_service: a(false),
+  partner_institutions: a(6),
+  info_channels: multi('网站', '小程序'),
+  certified: a(false),
+  policy_docs: a(9),
+  service_staff: a(20),
+  qualified_staff: a(10),
+  revenue_current: a('1000'),
+  sme_revenue_current: a('600'),
+  free_service_share: a('20'),
+  satisfaction: a('95'),
+  survey_count: a(48),
+};
+
+function verdict(n: number, answers: Answers, org: Record<string, string | number> = { org_category: '技术创新' }) {
+  const scope = buildScope(loaded, answers, { today: TODAY, org });
+  return evaluateThreshold(loaded, loaded.flow.thresholds.find((t) => t.number === n)!, answers, scope);
+}
+const status = (n: number, changes: Answers = {}, remove: string[] = []) => {
+  const answers: Answers = { ...passing, ...changes };
+  for (const id of remove) delete answers[id];
+  return verdict(n, answers).status;
+};
+
+describe('beijing-platform-2024 thresholds', () => {
+  it('renders the years at load', () => {
+    expect(loaded.questions.get('assets_current')!.label).toBe('2024年度资产总额（万元）');
+    expect(loaded.questions.get('assets_previous')!.label).toBe('2023年度资产总额（万元）');
+    expect(loaded.flow.tables.find((t) => t.id === 'enterprise_list')!.title).toBe('2024年度服务企业名单');
+    expect(loaded.directory).toHaveLength(175);
+    expect(loaded.vocabularies.get('platform_categories')!.items).toHaveLength(6);
+  });
+
+  it('passes all 11 on a platform that meets them', () => {
+    const scope = buildScope(loaded, passing, { today: TODAY, org: { org_category: '技术创新' } });
+    expect(loaded.flow.thresholds.map((t) => evaluateThreshold(loaded, t, passing, scope).status)).toEqual(Array(11).fill('pass'));
+  });
+
+  it('1: independent legal person in Beijing, fixed premises, two years old', () => {
+    expect(status(1, { reg_date: a('2022-12-31') })).toBe('pass');
+    expect(status(1, { reg_date: a('2023-01-02') })).toBe('fail');
+    expect(status(1, { reg_district: choice('北京市以外') })).toBe('fail');
+    expect(status(1, { premises: choice('无固定经营服务场所') })).toBe('fail');
+    expect(status(1, { legal_person: a(false) })).toBe('fail');
+    expect(status(1, {}, ['reg_date'])).toBe('unknown');
+  });
+
+  it('2: assets ≥ 300万元, relaxable (review) for 事业单位 and 社会团体', () => {
+    expect(status(2, { assets_current: a('300') })).toBe('pass');
+    expect(status(2, { assets_current: a('299.99') })).toBe('fail');
+    expect(status(2, { assets_current: a('120'), unit_nature: choice('国有企业') })).toBe('fail');
+    expect(status(2, { assets_current: a('120'), unit_nature: choice('事业单位') })).toBe('review');
+    expect(status(2, { assets_current: a('120'), unit_nature: choice('社会团体') })).toBe('review');
+    expect(status(2, { assets_current: a('500'), unit_nature: choice('社会团体') })).toBe('pass');
+    const v = verdict(2, { ...passing, assets_current: a('120') });
+    expect(v.reason).toContain('300万元');
+    expect(v.reason).toContain('120万元');
+    expect(v.reason).toContain('2024年度');
+  });
+
+  it('3: no criminal or serious administrative penalty, no dishonesty, clean legal representative', () => {
+    expect(status(3, { criminal_penalty: a(true) })).toBe('fail');
+    expect(status(3, { serious_dishonesty: a(true) })).toBe('fail');
+    expect(status(3, { rep_bad_credit: a(true) })).toBe('fail');
+  });
+
+  it('4: ≥100 京津冀 SMEs served, ≥50 for 高精尖 production-stage platforms', () => {
+    expect(status(4, { jjj_served_current: a(100) })).toBe('pass');
+    expect(status(4, { jjj_served_current: a(99) })).toBe('fail');
+    const gjj = { gjj_production_service: a(true), gjj_stages: multi('小试中试', '概念验证') };
+    expect(status(4, { ...gjj, jjj_served_current: a(50) })).toBe('pass');
+    expect(status(4, { ...gjj, jjj_served_current: a(99) })).toBe('pass');
+    expect(status(4, { ...gjj, jjj_served_current: a(49) })).toBe('fail');
+    expect(status(4, {}, ['gjj_production_service'])).toBe('unknown');
+    const v = verdict(4, { ...passing, jjj_served_current: a(80) });
+    expect(v.reason).toContain('不少于100家');
+    expect(v.reason).toContain('80家');
+  });
+
+  it('5: ≥5 专业服务机构', () => {
+    expect(status(5, { partner_institutions: a(5) })).toBe('pass');
+    expect(status(5, { partner_institutions: a(4) })).toBe('fail');
+  });
+
+  it('6: at least one 信息化服务手段', () => {
+    expect(status(6, { info_channels: multi('APP') })).toBe('pass');
+    expect(status(6, { info_channels: multi() })).toBe('fail');
+  });
+
+  it('7: management-system certificate, or ≥8 management documents', () => {
+    expect(status(7, { certified: a(true) }, ['policy_docs'])).toBe('pass');
+    expect(status(7, { policy_docs: a(8) })).toBe('pass');
+    expect(status(7, { policy_docs: a(7) })).toBe('fail');
+  });
+
+  it('8: ≥8 staff with a bachelor degree and intermediate title', () => {
+    expect(status(8, { qualified_staff: a(8) })).toBe('pass');
+    expect(status(8, { qualified_staff: a(7) })).toBe('fail');
+  });
+
+  it('9: SME revenue ≥ 50 % of revenue, derived from the two amounts', () => {
+    const scope = buildScope(loaded, { ...passing, sme_revenue_current: a('500') }, { today: TODAY, org: {} });
+    expect(scope.sme_share_current).toBe(50);
+    expect(status(9, { sme_revenue_current: a('500') })).toBe('pass');
+    expect(status(9, { sme_revenue_current: a('499.9') })).toBe('fail');
+    expect(status(9, {}, ['revenue_current'])).toBe('unknown');
+    const v = verdict(9, { ...passing, sme_revenue_current: a('300') });
+    expect(v.reason).toContain('比重为30%');
+  });
+
+  it('10: some free public-interest service', () => {
+    expect(status(10, { free_service_share: a('0') })).toBe('fail');
+    expect(status(10, { free_service_share: a('0.5') })).toBe('pass');
+  });
+
+  it('11: satisfaction ≥ 90 % and survey coverage ≥ 40 % of served enterprises, at most 100', () => {
+    expect(status(11, { satisfaction: a('90') })).toBe('pass');
+    expect(status(11, { satisfaction: a('89.99') })).toBe('fail');
+    // 120 served → 48 surveys
+    expect(status(11, { survey_count: a(48) })).toBe('pass');
+    expect(status(11, { survey_count: a(47) })).toBe('fail');
+    // 115 served → 46 (40 % exactly, no float rounding up)
+    expect(status(11, { jjj_served_current: a(115), survey_count: a(46) })).toBe('pass');
+    // 101 served → 40.4 → 41
+    expect(status(11, { jjj_served_current: a(101), survey_count: a(40) })).toBe('fail');
+    expect(status(11, { jjj_served_current: a(101), survey_count: a(41) })).toBe('pass');
+    // 300 served → 120, capped at 100
+    expect(status(11, { jjj_served_current: a(300), survey_count: a(100) })).toBe('pass');
+    expect(status(11, { jjj_served_current: a(300), survey_count: a(99) })).toBe('fail');
+    expect(status(11, {}, ['survey_count'])).toBe('unknown');
+  });
+});
+
+describe('beijing-platform-2024 cross-checks', () => {
+  const checksOf = (id: string) => loaded.questions.get(id)!.checks;
+
+  it('warns when the service category differs from the directory', () => {
+    const entry = loaded.directory.find((d) => d.seq === 16)!;
+    expect(entry.category).toBe('技术创新');
+    const org = orgScope(entry);
+    expect(org.org_category).toBe('技术创新');
+    const same = buildScope(loaded, passing, { today: TODAY, org });
+    expect(runChecks(loaded, checksOf('service_category'), passing, same).warnings).toHaveLength(0);
+    const other = { ...passing, service_category: choice('综合咨询') };
+    const result = runChecks(loaded, checksOf('service_category'), other, buildScope(loaded, other, { today: TODAY, org }));
+    expect(result.errors).toHaveLength(0);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0].message).toContain('“综合咨询”');
+    expect(result.warnings[0].message).toContain('“技术创新”');
+  });
+
+  it('refuses parts larger than their totals', () => {
+    const answers = { ...passing, sme_revenue_current: a('1200') };
+    const scope = buildScope(loaded, answers, { today: TODAY, org: {} });
+    expect(runChecks(loaded, checksOf('sme_revenue_current'), answers, scope).errors).toHaveLength(1);
+    const b = { ...passing, beijing_served_current: a(130) };
+    expect(runChecks(loaded, checksOf('beijing_served_current'), b, buildScope(loaded, b, { today: TODAY, org: {} })).errors).toHaveLength(1);
+  });
+
+  it('asks 【三】 only for the declared category', () => {
+    const scope = buildScope(loaded, passing, { today: TODAY, org: {} });
+    const effects = loaded.flow.sections.find((s) => s.id === 'effects')!;
+    const asked = effects.questions.filter((q) => evaluate(q.when!, scope).ok && compile(q.when!)(scope) === true).map((q) => q.id);
+    expect(asked.every((id) => id.startsWith('c3_'))).toBe(true);
+    expect(asked).toHaveLength(8);
+  });
+
+  it('checks the activity ledger rows by category', () => {
+    const ledger = loaded.flow.tables.find((t) => t.id === 'activity_ledger')!;
+    const rowCheck = (id: string) => ledger.rowChecks.find((c) => c.id === id)!;
+    const holdsFor = (id: string, category: string, row: Record<string, unknown>) => {
+      const s = { ...buildScope(loaded, { ...passing, service_category: choice(category) }, { today: TODAY, org: {} }), ...row };
+      const c = rowCheck(id);
+      if (c.when && compile(c.when)(s) !== true) return 'skipped';
+      return compile(c.assert)(s) === true;
+    };
+    const row = { name: '专精特新政策解读会', date: '2024-05-10', location: '线上', enterprises: 20, people: 60, fee: '免费' };
+    expect(holdsFor('activity_counts_8_1_8_5', '综合咨询', row)).toBe(true);
+    expect(holdsFor('activity_counts_8_1_8_5', '综合咨询', { ...row, location: '海淀区' })).toBe(false);
+    expect(holdsFor('activity_counts_8_1_8_5', '人力资源', { ...row, people: 50 })).toBe(false);
+    expect(holdsFor('activity_counts_8_1_8_5', '人力资源', { ...row, location: '海淀区', enterprises: 30 })).toBe(true);
+    expect(holdsFor('activity_counts_8_1_8_5', '技术创新', { ...row, enterprises: 5, people: 5 })).toBe('skipped');
+    expect(holdsFor('activity_counts_8_3_8_6', '技术创新', { ...row, people: 9 })).toBe(false);
+    expect(holdsFor('activity_counts_8_3_8_6', '融资促进', { ...row, people: 10 })).toBe(true);
+    expect(holdsFor('activity_policy_talk_50', '综合咨询', { ...row, name: '惠企政策宣讲会', people: 49 })).toBe(false);
+    expect(holdsFor('activity_in_year', '综合咨询', row)).toBe(true);
+    expect(holdsFor('activity_in_year', '综合咨询', { ...row, date: '2023-12-30' })).toBe(false);
+  });
+
+  it('checks the whole tables against the answers', () => {
+    const scope = buildScope(loaded, passing, { today: TODAY, org: {} });
+    const tableCheck = (table: string, id: string, rows: Record<string, unknown>[]) =>
+      compile(loaded.flow.tables.find((t) => t.id === table)!.checks.find((c) => c.id === id)!.assert)({ ...scope, [table]: rows });
+    const firms = Array.from({ length: 120 }, (_, i) => ({ name: `企业${i}`, content: '检验检测', province: i < 90 ? '北京市' : '河北省' }));
+    expect(tableCheck('enterprise_list', 'enterprise_list_unique', firms)).toBe(true);
+    expect(tableCheck('enterprise_list', 'enterprise_list_unique', [...firms, firms[3]])).toBe(false);
+    expect(tableCheck('enterprise_list', 'enterprise_list_matches_served', firms)).toBe(true);
+    expect(tableCheck('enterprise_list', 'enterprise_list_matches_beijing', firms)).toBe(true);
+    const staff = Array.from({ length: 20 }, (_, i) => ({ name: `员工${i}`, degree: i < 10 ? '本科' : '大专' }));
+    expect(tableCheck('staff_list', 'staff_list_matches_service_staff', staff)).toBe(true);
+    expect(tableCheck('staff_list', 'staff_list_degrees_support_qualified', staff)).toBe(true);
+    expect(tableCheck('staff_list', 'staff_list_covers_qualified', staff.slice(0, 9))).toBe(false);
+    const survey = Array.from({ length: 48 }, (_, i) => ({ name: `企业${i}`, score: i % 2 ? 90 : 100 }));
+    expect(tableCheck('survey_list', 'survey_list_coverage', survey)).toBe(true);
+    expect(tableCheck('survey_list', 'survey_list_coverage', survey.slice(0, 47))).toBe(false);
+    expect(tableCheck('survey_list', 'survey_list_average', survey)).toBe(true);
+    expect(tableCheck('survey_list', 'survey_list_average', survey.map((r) => ({ ...r, score: 80 })))).toBe(false);
+  });
+});

@@ -1,0 +1,49 @@
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { Router } from '../../src/bot/router.ts';
+import { getFlow, type LoadedFlow } from '../../src/flow/loader.ts';
+
+/** A router on a throwaway database, with a fixed clock, and a person who talks to it. */
+
+export const TODAY = new Date('2026-11-21T09:00:00+08:00');
+
+export interface ChatHarness {
+  db: Database;
+  router: Router;
+  /** Send one message as the given user; returns the reply text ('' when nothing was sent back). */
+  say(text: string, options?: { user?: string; key?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function openChat(options: { databaseUrl?: string; dataDir?: string; flows?: LoadedFlow[] } = {}): Promise<ChatHarness> {
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? 'memory://' });
+  const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: () => TODAY });
+  return {
+    db,
+    router,
+    async say(text, { user = 'operator-1', key } = {}) {
+      const replies = await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
+      return replies.map((r) => r.text).join('\n');
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Answers for 【一】 of the Beijing base flow, in the order asked, for a base that meets every threshold there. */
+export const SECTION_ONE = [
+  '是', // 单位名称 = the directory's
+  '首冶新元创新基地',
+  '是', // 注册所在区 = the directory's
+  '2015-06-01',
+  '是', '是', '是',
+  '张三',
+  '否', '否', '否',
+  '3', // 私营企业
+  '否',
+  '120', '40', '12', '9',
+  '北京市昌平区科技园路1号',
+  '跳过',
+  '首钢集团，国有企业，60；某投资公司，私营企业，40',
+  '20000', '12000', '8000', '4000', '6000', '800',
+];
