@@ -171,11 +171,10 @@ function splitOther(text: string, other: string | undefined): { head: string; re
 export function parseChoice(raw: string, choices: NormalChoice[], other?: string): Parsed<ChoiceValue> {
   const text = normalise(raw);
   const { head, rest } = splitOther(text, other);
-  const exact = matchChoice(text, choices);
-  const choice = exact ?? matchChoice(head, choices);
+  const choice = (rest ? matchChoice(head, choices) : undefined) ?? matchChoice(text, choices);
   if (!choice) return fail(`${quoted(raw)}不在选项中。请回复选项序号或名称：${listChoices(choices)}`);
   if (other && choice.value === other) {
-    const detail = exact ? undefined : rest;
+    const detail = rest && matchChoice(head, choices) === choice ? rest : undefined;
     if (!detail) return fail(`选择“${other}”时请写明具体内容，例如：${other}：民办非企业单位`);
     return ok({ value: choice.value, other: detail });
   }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseAmount, parseArea, parseChoice, parseDate, parseInteger, parseMulti, parsePercent, parseTable, parseText, parseYesNo } from './parse-answer.ts';
+
+/** What tired operators type, and what gets stored. */
+
+const vocab = { vocabularies: new Map() };
+const ok = (value: unknown) => ({ ok: true, value });
+
+describe('integers', () => {
+  it('accepts full-width digits, units and thousands separators', () => {
+    expect(parseInteger('４５', {})).toEqual(ok(45));
+    expect(parseInteger('45家', { unit: '家' })).toEqual(ok(45));
+    expect(parseInteger(' 1,234 人', {})).toEqual(ok(1234));
+  });
+  it('refuses letters, negatives, fractions and absurd sizes with a reason', () => {
+    expect(parseInteger('abc', {})).toMatchObject({ ok: false, message: expect.stringContaining('不是有效的数字') });
+    expect(parseInteger('-3', {})).toMatchObject({ ok: false, message: expect.stringContaining('不能为负数') });
+    expect(parseInteger('4.5', {})).toMatchObject({ ok: false, message: expect.stringContaining('需要整数') });
+    expect(parseInteger('99999999999', {})).toMatchObject({ ok: false, message: expect.stringContaining('过大') });
+  });
+});
+
+describe('amounts in 万元 are stored exactly', () => {
+  it.each([
+    ['1234.5', '1234.5'],
+    ['1,234.56', '1234.56'],
+    ['１２３４．５', '1234.5'],
+    ['1.2万', '1.2'],
+    ['12000元', '1.2'],
+    ['1.5亿', '15000'],
+    ['0.1', '0.1'],
+    ['3500万元', '3500'],
+  ])('%s → %s 万元', (input, stored) => expect(parseAmount(input, { unit: '万元' })).toEqual(ok(stored)));
+  it('keeps decimals a float would lose', () => {
+    expect(parseAmount('0.3', {})).toEqual(ok('0.3'));
+    expect(parseAmount('123456789.1234', {})).toEqual(ok('123456789.1234'));
+  });
+  it('refuses a negative amount unless the flow allows one', () => {
+    expect(parseAmount('-5', {})).toMatchObject({ ok: false });
+    expect(parseAmount('-5', { min: -1e9 })).toEqual(ok('-5'));
+  });
+});
+
+describe('percent, area, date, yes/no', () => {
+  it('percent 0–100 with or without the sign', () => {
+    expect(parsePercent('92.5%', {})).toEqual(ok('92.5'));
+    expect(parsePercent('９５％', {})).toEqual(ok('95'));
+    expect(parsePercent('101', {})).toMatchObject({ ok: false, message: expect.stringContaining('不能超过 100') });
+  });
+  it('area with its unit', () => {
+    expect(parseArea('5,200㎡', {})).toEqual(ok('5200'));
+    expect(parseArea('800平米', {})).toEqual(ok('800'));
+  });
+  it('dates in the ways people write them, never in the future', () => {
+    for (const d of ['2015-06-01', '2015/6/1', '2015.6.1', '2015年6月1日', '20150601']) expect(parseDate(d, {}, '2026-11-21')).toEqual(ok('2015-06-01'));
+    expect(parseDate('2027-01-01', {}, '2026-11-21')).toMatchObject({ ok: false, message: expect.stringContaining('不能晚于今天') });
+    expect(parseDate('2015-6', {}, '2026-11-21')).toMatchObject({ ok: false, message: expect.stringContaining('具体日期') });
+  });
+  it('yes and no in their many forms', () => {
+    for (const y of ['是', '有', 'Y', 'yes', '1']) expect(parseYesNo(y)).toEqual(ok(true));
+    for (const n of ['否', '没有', 'no', '2', '无']) expect(parseYesNo(n)).toEqual(ok(false));
+    expect(parseYesNo('也许')).toMatchObject({ ok: false });
+  });
+});
+
+describe('choices and tables', () => {
+  const choices = ['国有企业', '私营企业', '其他'].map((v) => ({ value: v, label: v }));
+  it('a choice by number, name or unique part of a name, and 其他 with its text', () => {
+    expect(parseChoice('2', choices)).toEqual(ok({ value: '私营企业' }));
+    expect(parseChoice('私营', choices)).toEqual(ok({ value: '私营企业' }));
+    expect(parseChoice('其他：民办非企业单位', choices, '其他')).toEqual(ok({ value: '其他', other: '民办非企业单位' }));
+    expect(parseChoice('其他', choices, '其他')).toMatchObject({ ok: false, message: expect.stringContaining('请写明') });
+  });
+  it('several choices separated any way', () => {
+    expect(parseMulti('1、2', choices, {})).toEqual(ok({ values: ['国有企业', '私营企业'] }));
+    expect(parseMulti('无', choices, { minSelected: 0 })).toEqual(ok({ values: [] }));
+    expect(parseMulti('7', choices, {})).toMatchObject({ ok: false, message: expect.stringContaining('不在选项中') });
+  });
+  it('a small table row per line or per ；', () => {
+    const columns = [
+      { id: 'name', label: '投资方', type: 'text' as const, required: true },
+      { id: 'ratio', label: '投资比例（%）', type: 'percent' as const, required: true },
+    ];
+    expect(parseTable('甲公司，60；乙公司，40', { columns }, vocab, '2026-11-21')).toEqual(ok([{ name: '甲公司', ratio: '60' }, { name: '乙公司', ratio: '40' }]));
+    expect(parseTable('甲公司', { columns }, vocab, '2026-11-21')).toMatchObject({ ok: false, message: expect.stringContaining('应有 2 项') });
+  });
+  it('text length counts characters, not bytes', () => {
+    expect(parseText('字'.repeat(300), { maxLength: 300 })).toEqual(ok('字'.repeat(300)));
+    expect(parseText('字'.repeat(301), { maxLength: 300 })).toMatchObject({ ok: false, message: expect.stringContaining('共 301 字') });
+  });
+});

@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse as parseYaml, stringify } from 'yaml';
+import { z } from 'zod';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FlowSchema } from '../../src/flow/schema.ts';
+import { listFlowIds } from '../../src/flow/loader.ts';
+
+/** The headless command line: what scripts and editors of flow files rely on. */
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin/shenbao.js');
+const tmp = mkdtempSync(join(tmpdir(), 'shenbao-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function shenbao(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const Shown = z.object({
+  id: z.string(),
+  year: z.number(),
+  sections: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      questions: z.array(z.object({ id: z.string(), label: z.string(), type: z.string(), required: z.boolean(), unit: z.string().optional(), choices: z.array(z.string()).optional(), ref: z.string() })),
+    }),
+  ),
+  thresholds: z.array(z.object({ number: z.number(), text: z.string() })),
+});
+
+describe('flows show --json', () => {
+  it('prints every flow with labels worded as in the seed', async () => {
+    const ids = listFlowIds();
+    expect(ids).toEqual(['beijing-base-2023', 'beijing-platform-2024', 'hebei-base', 'hebei-platform']);
+    const { stdout, code } = await shenbao('flows', 'show', 'beijing-base-2023', '--json');
+    expect(code).toBe(0);
+    const shown = Shown.parse(JSON.parse(stdout));
+    expect(shown.year).toBe(2023);
+    expect(shown.sections.map((s) => s.title)).toEqual(['【一】基本情况', '【二】经营服务情况', '【三】入驻企业情况', '【四】激励条件情况', '【五】基地简介', '【六】绩效报告', '【七】联系方式', '【八】附件材料']);
+    const q = shown.sections[2].questions.find((x) => x.id === 'resident_small')!;
+    expect(q).toMatchObject({ label: '其中小微企业家数', type: 'integer', required: true, unit: '家' });
+    expect(shown.sections[1].questions.find((x) => x.id === 'assets_current')!.label).toBe('2023年度资产总额（万元）');
+    expect(shown.thresholds).toHaveLength(10);
+    expect(shown.thresholds[2].text).toContain('不低于60家');
+  });
+
+  it('the platform flow renders its year into labels and lists the six categories', async () => {
+    const shown = Shown.parse(JSON.parse((await shenbao('flows', 'show', 'beijing-platform-2024', '--json')).stdout));
+    expect(shown.thresholds).toHaveLength(11);
+    const category = shown.sections[0].questions.find((q) => q.id === 'service_category')!;
+    expect(category.choices).toEqual(['综合咨询', '创业辅导', '技术创新', '数字化应用', '人力资源', '融资促进']);
+    const labels = shown.sections.flatMap((s) => s.questions.map((q) => q.label)).join('\n');
+    expect(labels).toContain('2024年度');
+    expect(labels).not.toMatch(/\{(prev_)?year\}/);
+  });
+
+  it('an unknown flow is named with the available ones', async () => {
+    const { code, stderr } = await shenbao('flows', 'show', 'beijing-base-2099');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('没有名为“beijing-base-2099”的申报项目');
+    expect(stderr).toContain('beijing-base-2023');
+  });
+});
+
+describe('flows check', () => {
+  it('passes on every shipped flow', async () => {
+    const { code, stdout } = await shenbao('flows', 'check');
+    expect(code).toBe(0);
+    expect(stdout.match(/✔/g)).toHaveLength(4);
+  });
+
+  it('fails with file and path on a condition naming a question that does not exist', async () => {
+    const dir = join(tmp, 'flows');
+    cpSync(join(ROOT, 'flows'), dir, { recursive: true });
+    const file = join(dir, 'beijing-base-2023', 'flow.yaml');
+    const flow = parseYaml(readFileSync(file, 'utf8'));
+    flow.sections[1].questions[3].when = 'has_fundd';
+    writeFileSync(file, stringify(flow));
+    const { code, stdout } = await shenbao('flows', 'check', join(dir, 'beijing-base-2023'));
+    expect(code).toBe(1);
+    expect(stdout).toContain('beijing-base-2023/flow.yaml: sections.1.questions.3.when: 表达式引用了不存在的题目或常量“has_fundd”');
+  });
+
+  it('fails on a schema error with its path', async () => {
+    const dir = join(tmp, 'flows2');
+    cpSync(join(ROOT, 'flows'), dir, { recursive: true });
+    const file = join(dir, 'hebei-base', 'flow.yaml');
+    const flow = parseYaml(readFileSync(file, 'utf8'));
+    flow.sections[0].questions[0].type = 'integr';
+    writeFileSync(file, stringify(flow));
+    const { code, stdout } = await shenbao('flows', 'check', join(dir, 'hebei-base'));
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/hebei-base\/flow\.yaml: sections\.0\.questions\.0(\.type)?: /);
+  });
+
+  it('the committed JSON Schema for editors matches the zod schema', () => {
+    const committed = JSON.parse(readFileSync(join(ROOT, 'flows/flow.schema.json'), 'utf8'));
+    expect(committed).toEqual(z.toJSONSchema(FlowSchema, { io: 'input' }));
+  });
+});
+
+describe('fill', () => {
+  const answers = join(ROOT, 'test/fixtures/answers/beijing-base-2023.yaml');
+
+  it('a complete declaration passes every threshold', async () => {
+    const { code, stdout } = await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', answers, '--json');
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.thresholds.map((t: { status: string }) => t.status)).toEqual(Array(10).fill('pass'));
+    expect(out.missing).toEqual([]);
+    expect(out.derived.concentration).toBe(75);
+  });
+
+  it('45 small enterprises fail threshold 3, unless the base is 高精尖 manufacturing', async () => {
+    const base = parseYaml(readFileSync(answers, 'utf8'));
+    const file = join(tmp, 'a45.json');
+    writeFileSync(file, JSON.stringify({ ...base, resident_small: 45 }));
+    const out = JSON.parse((await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', file, '--json')).stdout);
+    expect(out.thresholds[2]).toMatchObject({ number: 3, status: 'fail' });
+    expect(out.thresholds[2].reason).toContain('您填写的是45家');
+    writeFileSync(file, JSON.stringify({ ...base, resident_small: 45, gjj_manufacturing: true, leading_industry_enterprises: 70 }));
+    const gjj = JSON.parse((await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', file, '--json')).stdout);
+    expect(gjj.thresholds[2]).toMatchObject({ number: 3, status: 'pass' });
+  });
+
+  it('malformed input exits non-zero naming the bad field', async () => {
+    const file = join(tmp, 'bad.json');
+    writeFileSync(file, JSON.stringify({ resident_total: 'sixty', resident_smal: 45, reg_date: '2030-01-01' }));
+    const { code, stdout } = await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', file);
+    expect(code).toBe(2);
+    expect(stdout).toContain('resident_total（【三】1 截至上年末入驻企业家数）：“sixty”不是有效的数字');
+    expect(stdout).toContain('“resident_smal”不是本项目的题目 id');
+    expect(stdout).toContain('reg_date');
+    expect(stdout).toContain('不能晚于今天');
+  });
+
+  it('an unreadable answers file is a clear error', async () => {
+    const file = join(tmp, 'broken.json');
+    writeFileSync(file, '{ not json');
+    const { code, stderr } = await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', file);
+    expect(code).toBe(2);
+    expect(stderr).toContain('无法读取答案文件');
+  });
+});
