@@ -1,0 +1,13 @@
+# Mirrors .ci/run: Node 20 on Debian, dependencies from the npm registry, data in a volume.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY prisma.config.ts ./
+RUN npm ci --omit=dev
+COPY . .
+ENV SHENBAO_DATA_DIR=/data/pglite
+VOLUME /data
+ENTRYPOINT ["node", "bin/shenbao.js"]
+CMD ["start"]
