@@ -3,7 +3,9 @@ import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
 import { formatDerived, formatStored } from '../engine/format.ts';
 import { askedQuestions, isPending } from '../engine/section-machine.ts';
-import type { Answers } from '../engine/values.ts';
+import type { Answers, MatrixValue } from '../engine/values.ts';
+import { formatMatrix } from '../engine/format.ts';
+import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
 import type { Outbound } from './messages.ts';
@@ -46,6 +48,11 @@ function choiceButtons(loaded: LoadedFlow, q: Question): Outbound['choices'] {
   return undefined;
 }
 
+/** “【一】基本情况” for Beijing's 【一】 references, “一、基本情况” for Hebei's plain numerals. */
+export function sectionLabel(section: Section): string {
+  return section.ref.startsWith('【') ? `${section.ref}${section.title}` : `${section.ref}、${section.title}`;
+}
+
 /** “【一】15 建筑面积”: the seed reference's head and the label, without repeating the label. */
 export function questionTitle(q: Question): string {
   const head = q.ref.match(/^(【[^】]+】[\d（）()]*|[一二三四五六七八九十]（[一二三四五六七八九十]）[\d、]*)/)?.[1] ?? q.ref.split(/\s/)[0];
@@ -53,22 +60,47 @@ export function questionTitle(q: Question): string {
 }
 
 /** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
-export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope, env: Env): Outbound {
+export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope, env: Env, collected?: MatrixValue): Outbound {
   const asked = askedQuestions(section).filter((x) => isRelevant(loaded, x, scope));
   const index = asked.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
+  const entering = q.type === 'matrix' && collected && Object.keys(collected).length > 0;
   lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
-  if (q.help) lines.push(`说明：${q.help}`);
+  // While a matrix is being filled row by row, its long help was already shown.
+  if (q.help && !entering) lines.push(`说明：${q.help}`);
   if (q.type === 'choice' || q.type === 'multi') {
     lines.push(choicesOf(loaded, q).map((c, i) => `${i + 1}. ${c.label}`).join('\n'));
   }
   if (answers[q.id] && q.type !== 'derived') lines.push(`当前答案：${formatStored(loaded, q, answers[q.id], scope)}（回复新答案即可更正，回复“跳过”保留）`);
+  if (q.type === 'matrix') return renderMatrixEntry(loaded, q, lines, collected ?? (answers[q.id]?.value as MatrixValue | undefined));
   const prefilled = prefillOf(q, env);
   if (prefilled && !answers[q.id]) lines.push(`名录登记为：${prefilled}。与名录一致请回复“是”，否则直接输入。`);
   lines.push(inputHint(loaded, q));
   const buttons = choiceButtons(loaded, q);
   return { text: lines.join('\n'), choices: prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...(buttons ?? [])] : buttons };
+}
+
+/** A matrix is filled one row per message; the prompt shows what is in and names the next row. */
+function renderMatrixEntry(loaded: LoadedFlow, q: Extract<Question, { type: 'matrix' }>, lines: string[], collected: MatrixValue | undefined): Outbound {
+  const missing = missingRows(loaded, q, collected);
+  const cols = q.columns.map((c) => c.label).join('、');
+  if (collected && Object.keys(collected).length) lines.push('已填写：', ...formatMatrix(loaded, q, collected));
+  const next = missing[0];
+  if (next) {
+    lines.push(`请填写“${next.label}”：${cols}，用空格分开，例如 12 30 150（还有 ${missing.length} 行）。`);
+    lines.push('也可以一次写几行，如“创业辅导 5 20 80；人员培训 3 15 60”；剩下的都没有开展可回复“其余为0”。');
+  } else {
+    lines.push(`要更正某一行，请写行名和${cols}，例如“${choicesOf(loaded, q)[0]?.label} 12 30 150”。`);
+  }
+  return { text: lines.join('\n') };
+}
+
+/** A matrix with its totals, shown back before it is saved. */
+export function renderMatrixConfirm(loaded: LoadedFlow, q: Question, value: MatrixValue): Outbound {
+  if (q.type !== 'matrix') return { text: '' };
+  const text = [`请核对${q.label}：`, ...formatMatrix(loaded, q, value), '以上是否正确？回复“是”确认，回复“否”重新填写。'].join('\n');
+  return { text, choices: [{ label: '是', value: '是' }, { label: '否', value: '否' }] };
 }
 
 /** The explanation request after a warning. */
@@ -105,10 +137,10 @@ export function renderSections(lines: SectionProgressLine[], currentSectionId: s
     l.status === 'done' ? '✅ 已完成' : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
   const text = [
     '申报表各部分：',
-    ...lines.map((l, i) => `${i + 1}. ${l.section.ref}${l.section.title}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
+    ...lines.map((l, i) => `${i + 1}. ${sectionLabel(l.section)}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
     '回复“第N节”（例如“第3节”）切换到该部分。',
   ].join('\n');
-  return { text, choices: lines.map((l, i) => ({ label: `${l.section.ref}${l.section.title}`, value: `第${i + 1}节` })) };
+  return { text, choices: lines.map((l, i) => ({ label: sectionLabel(l.section), value: `第${i + 1}节` })) };
 }
 
 export function renderVerdicts(verdicts: Verdict[]): string {

@@ -9,14 +9,14 @@ import { buildScope, orgScope, type Env } from '../engine/scope.ts';
 import { askedQuestions, isPending, positionOf, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
-import type { Answers } from '../engine/values.ts';
+import type { Answers, MatrixValue } from '../engine/values.ts';
 import { loadSectionSnapshot } from '../store/declaration-repository.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds } from '../rules/thresholds.ts';
 import { COMMAND_HELP, parseCommand, type Command } from './commands.ts';
 import { InboundSchema, MAX_MESSAGE_CHARS, type Inbound, type Outbound } from './messages.ts';
 import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type ChatState, type Match } from './onboarding.ts';
-import { renderExplain, renderQuestion, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
+import { renderExplain, renderMatrixConfirm, renderQuestion, sectionLabel, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
 import { resolveQuestion, resolveSection } from './targets.ts';
 
 /**
@@ -297,7 +297,7 @@ export class Router {
         evaluateThresholds(loaded, result.answersAfter, scopeAfter),
       ),
     );
-    if (result.completed) parts.push(`✅ ${result.completed.ref}${result.completed.title} 已完成。`);
+    if (result.completed) parts.push(`✅ ${sectionLabel(result.completed)} 已完成。`);
     if (result.allDone) {
       parts.push(`🎉 全部 ${loaded.flow.sections.length} 个部分已填写完成。\n${renderVerdicts(evaluateThresholds(loaded, result.answersAfter, scopeAfter))}\n如需更正，回复“目录”选择部分，或“修改 题号”。`);
       return { text: parts.join('\n\n') };
@@ -311,17 +311,20 @@ export class Router {
     const answers = result.answersAfter;
     const scope = buildScope(loaded, answers, env);
     const { position, snapshot } = result.step;
-    const pending = (snapshot.context as { pending?: { warnings: string[] } }).pending;
+    const pending = (snapshot.context as { pending?: { questionId: string; value: unknown; warnings: string[] } }).pending;
     switch (position.phase) {
       case 'explaining':
         return { text: warned ? '' : renderExplain(pending?.warnings ?? []) };
+      case 'confirming':
+        return renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue);
       case 'review':
         return renderReview(loaded, section, answers, scope, true);
       case 'done':
-        return { text: `${section.ref}${section.title} 已完成。回复“目录”选择其他部分，或“修改 序号”更正本节答案。` };
+        return { text: `${sectionLabel(section)} 已完成。回复“目录”选择其他部分，或“修改 序号”更正本节答案。` };
       default: {
         const question = position.questionId ? loaded.questions.get(position.questionId) : undefined;
-        return question ? renderQuestion(loaded, section, question, answers, scope, env) : { text: '' };
+        const collected = pending?.questionId === question?.id ? (pending?.value as MatrixValue) : undefined;
+        return question ? renderQuestion(loaded, section, question, answers, scope, env, collected) : { text: '' };
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { LoadedFlow } from '../flow/loader.ts';
+import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds, type Verdict } from '../rules/thresholds.ts';
@@ -47,7 +47,9 @@ export function coerceAnswer(loaded: LoadedFlow, question: Question, raw: unknow
   }
   if (question.type === 'matrix' && raw && typeof raw === 'object' && !Array.isArray(raw)) {
     const out: Record<string, Record<string, number>> = {};
+    const rows = choicesOf(loaded, question);
     for (const [row, cols] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+      if (!rows.some((r) => r.value === row)) return { ok: false, message: `“${row}”不是本表的行；可用的行：${rows.map((r) => r.label).join('、')}` };
       out[row] = {};
       for (const column of question.columns) {
         const n = parseInteger(String(cols?.[column.id] ?? cols?.[column.label] ?? ''), { min: 0 });
@@ -55,6 +57,8 @@ export function coerceAnswer(loaded: LoadedFlow, question: Question, raw: unknow
         out[row][column.id] = n.value;
       }
     }
+    const missing = choicesOf(loaded, question).filter((r) => !out[r.value]).map((r) => r.label);
+    if (missing.length) return { ok: false, message: `缺少以下各行：${missing.join('、')}（没有开展的请填 0）` };
     return { ok: true, value: out };
   }
   if (Array.isArray(raw)) return parseAnswer(question, raw.map(String).join('，'), loaded, today);

@@ -50,13 +50,8 @@ export function formatValue(loaded: LoadedFlow, question: Question, value: Answe
       if (rows.length === 0) return '无';
       return rows.map((row, i) => `${i + 1}) ` + question.columns.map((c) => `${c.label}：${row[c.id] ?? '—'}`).join('，')).join('；');
     }
-    case 'matrix': {
-      const m = value as MatrixValue;
-      return choicesOf(loaded, question)
-        .filter((r) => m[r.value])
-        .map((r) => `${r.label}：` + question.columns.map((c) => `${c.label}${m[r.value][c.id]}`).join('，'))
-        .join('；');
-    }
+    case 'matrix':
+      return formatMatrix(loaded, question, value as MatrixValue).join('\n');
     case 'upload': {
       const u = value as UploadValue;
       return u.status === 'provided' ? `已上传 ${u.files.length} 个文件` : '待上传（已列入待补材料清单）';
@@ -66,6 +61,19 @@ export function formatValue(loaded: LoadedFlow, question: Question, value: Answe
     default:
       return String(value);
   }
+}
+
+/** One line per row, then the column totals (合计) when the question asks for them. */
+export function formatMatrix(loaded: LoadedFlow, question: Extract<Question, { type: 'matrix' }>, m: MatrixValue): string[] {
+  const unit = (c: { unit?: string }) => c.unit ?? '';
+  const lines = choicesOf(loaded, question)
+    .filter((r) => m[r.value])
+    .map((r) => `　${r.label}：` + question.columns.map((c) => `${c.label} ${m[r.value][c.id]}${unit(c)}`).join('，'));
+  if (question.totals) {
+    const totals = question.columns.map((c) => `${c.label} ${Object.values(m).reduce((acc, row) => acc + (row[c.id] ?? 0), 0)}${unit(c)}`);
+    lines.push(`　合计：${totals.join('，')}`);
+  }
+  return lines;
 }
 
 export function formatDerived(question: Extract<Question, { type: 'derived' }>, value: number | null): string {

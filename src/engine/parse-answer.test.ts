@@ -71,6 +71,12 @@ describe('choices and tables', () => {
     expect(parseChoice('其他：民办非企业单位', choices, '其他')).toEqual(ok({ value: '其他', other: '民办非企业单位' }));
     expect(parseChoice('其他', choices, '其他')).toMatchObject({ ok: false, message: expect.stringContaining('请写明') });
   });
+  it('an option with a full-width comma matches exactly, and a part that drops its meaning does not', () => {
+    const ws = ['已建设', '未建设，承诺本年年底前建设完成'].map((v) => ({ value: v, label: v }));
+    expect(parseChoice('未建设，承诺本年年底前建设完成', ws)).toEqual(ok({ value: '未建设，承诺本年年底前建设完成' }));
+    expect(parseChoice('未建设', ws)).toMatchObject({ ok: false, message: expect.stringContaining('不在选项中') });
+    expect(parseChoice('2', ws)).toEqual(ok({ value: '未建设，承诺本年年底前建设完成' }));
+  });
   it('several choices separated any way', () => {
     expect(parseMulti('1、2', choices, {})).toEqual(ok({ values: ['国有企业', '私营企业'] }));
     expect(parseMulti('无', choices, { minSelected: 0 })).toEqual(ok({ values: [] }));

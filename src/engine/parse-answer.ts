@@ -146,16 +146,18 @@ export function parseYesNo(raw: string): Parsed<boolean> {
   return fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
 }
 
+/**
+ * A choice by its number, its exact name, or an unambiguous part of it that says enough: "私营" for 私营企业, but not
+ * "未建设" for "未建设，承诺本年年底前建设完成", whose second half is what matters.
+ */
 function matchChoice(token: string, choices: NormalChoice[]): NormalChoice | undefined {
   const t = normalise(token);
   if (/^\d+$/.test(t)) return choices[Number(t) - 1];
-  return (
-    choices.find((c) => c.value === t || c.label === t) ??
-    (() => {
-      const partial = choices.filter((c) => c.label.includes(t) || t.includes(c.label));
-      return partial.length === 1 ? partial[0] : undefined;
-    })()
-  );
+  const named = choices.map((c) => ({ c, value: normalise(c.value), label: normalise(c.label) }));
+  const exact = named.find((n) => n.value === t || n.label === t);
+  if (exact) return exact.c;
+  const partial = named.filter((n) => (n.label.includes(t) && t.length * 2 >= n.label.length) || (t.includes(n.label) && n.label.length >= 2));
+  return partial.length === 1 ? partial[0].c : undefined;
 }
 
 const listChoices = (choices: NormalChoice[]) => choices.map((c, i) => `${i + 1}. ${c.label}`).join('  ');
@@ -261,15 +263,20 @@ export function parseTable(raw: string, q: { columns: Column[]; minRows?: number
 }
 
 /** A matrix: one line per row, "行名 数1 数2 数3" (or the row number first), integers per column. */
-export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[]): Parsed<Record<string, Record<string, number>>> {
+/**
+ * Rows of a matrix: "行名 数1 数2 数3" (or the row's number first); a line of bare numbers fills `nextRow`,
+ * the row the prompt asked for. Several rows may come in one message, separated by ； or new lines.
+ */
+export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[], nextRow?: NormalChoice): Parsed<Record<string, Record<string, number>>> {
   const lines = raw.normalize('NFKC').split(/\n|;|；/).map((l) => l.trim()).filter(Boolean);
   const result: Record<string, Record<string, number>> = {};
   const example = `${rows[0]?.label ?? '第一行'} ${columns.map((_, i) => 10 * (i + 1)).join(' ')}`;
   for (const line of lines) {
     const parts = line.split(/[\s,，:：|\t]+/).filter(Boolean);
-    const row = matchChoice(parts[0] ?? '', rows);
+    const bare = nextRow && parts.length === columns.length && parts.every((p) => /^\d/.test(p));
+    const row = bare ? nextRow : matchChoice(parts[0] ?? '', rows);
     if (!row) return fail(`没有认出${quoted(line)}是哪一行。每行以行名或序号开头，例如：${example}`);
-    const numbers = parts.slice(1);
+    const numbers = bare ? parts : parts.slice(1);
     if (numbers.length !== columns.length) {
       return fail(`“${row.label}”一行应有 ${columns.length} 个数（${columns.map((c) => c.label).join('、')}），您写了 ${numbers.length} 个。`);
     }

@@ -4,7 +4,9 @@ import type { Question, Section } from '../flow/schema.ts';
 import { isAsked, isRelevant } from '../rules/relevance.ts';
 import { assessAnswer, type Assessment } from './assess-answer.ts';
 import { buildScope, type Env, type OrgValues } from './scope.ts';
-import type { AnswerValue, Answers } from './values.ts';
+import type { AnswerValue, Answers, MatrixValue } from './values.ts';
+import { collectMatrix } from './matrix-entry.ts';
+import { parseYesNo } from './parse-answer.ts';
 
 /**
  * One XState machine per section, built from the section's definition: a state per question (asking, or explaining
@@ -39,6 +41,7 @@ export type SectionEmitted =
   | { type: 'error'; message: string }
   | { type: 'warning'; questionId: string; messages: string[] }
   | { type: 'notice'; message: string }
+  | { type: 'collected'; questionId: string }
   | { type: 'completed' };
 
 const NOTE_MAX = 500;
@@ -73,6 +76,15 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     }
     return result;
   };
+  /** Rows of a matrix collected so far: this entry's, or the saved answer being corrected. */
+  const collected = (context: SectionContext, questionId: string): MatrixValue | undefined =>
+    context.pending?.questionId === questionId
+      ? (context.pending.value as MatrixValue)
+      : ((context.answers[questionId]?.value as MatrixValue | null) ?? undefined);
+  const collect = (context: SectionContext, questionId: string, event: SectionEvent) => {
+    const q = loaded.questions.get(questionId) as Extract<Question, { type: 'matrix' }>;
+    return collectMatrix(loaded, q, collected(context, questionId), event.type === 'ANSWER' ? event.text : '');
+  };
   const relevant = (context: SectionContext, questionId: string) =>
     isRelevant(loaded, loaded.questions.get(questionId)!, buildScope(loaded, context.answers, context));
   const withAnswer = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers => ({
@@ -97,6 +109,13 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       isRequiredUnanswered: ({ context }, p: { questionId: string }) =>
         loaded.questions.get(p.questionId)!.required && !context.answers[p.questionId],
       isUnanswered: ({ context }, p: { questionId: string }) => !context.answers[p.questionId],
+      matrixInvalid: ({ context, event }, p: { questionId: string }) => !collect(context, p.questionId, event).ok,
+      matrixIncomplete: ({ context, event }, p: { questionId: string }) => {
+        const r = collect(context, p.questionId, event);
+        return r.ok && r.value.missing.length > 0;
+      },
+      saidYes: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && (parseYesNo(event.text) as { value: boolean }).value,
+      saidNo: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && !(parseYesNo(event.text) as { value: boolean }).value,
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
       jumpTarget: ({ context, event }, p: { questionId: string }) =>
         event.type === 'JUMP' && event.questionId === p.questionId && relevant(context, p.questionId),
@@ -129,6 +148,21 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const note = (event as { text: string }).text.trim();
         return { answers: withAnswer(context, questionId, value, false, note), pending: undefined };
       }),
+      reportMatrixInvalid: emit(({ context, event }, p: { questionId: string }) => ({
+        type: 'error' as const,
+        message: (collect(context, p.questionId, event) as { message: string }).message,
+      })),
+      collectRows: assign(({ context, event }, p: { questionId: string }) => {
+        const r = collect(context, p.questionId, event) as { value: { value: MatrixValue } };
+        return { pending: { questionId: p.questionId, value: r.value.value, warnings: [] } };
+      }),
+      reportCollected: emit((_, p: { questionId: string }) => ({ type: 'collected' as const, questionId: p.questionId })),
+      saveConfirmed: assign(({ context }) => {
+        const { questionId, value } = context.pending!;
+        return { answers: withAnswer(context, questionId, value, false), pending: undefined };
+      }),
+      reportRestart: emit({ type: 'notice' as const, message: '好的，请重新逐行填写。' }),
+      reportYesNo: emit({ type: 'error' as const, message: '请回答“是”确认以上数据，或“否”重新填写。' }),
       saveSkipped: assign(({ context }, p: { questionId: string }) => ({ answers: withAnswer(context, p.questionId, null, true) })),
       clearPending: assign({ pending: undefined }),
       reportRequired: emit({ type: 'error' as const, message: '此题为必填项，不能跳过。请填写后继续；如暂时没有数据，可先回复“目录”去填写其他部分。' }),
@@ -165,7 +199,11 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
           states: {
             asking: {
               on: {
-                ANSWER: [
+                ANSWER: q.type === 'matrix' ? [
+                  { guard: { type: 'matrixInvalid' as const, params: p }, actions: { type: 'reportMatrixInvalid' as const, params: p } },
+                  { guard: { type: 'matrixIncomplete' as const, params: p }, actions: [{ type: 'collectRows' as const, params: p }, { type: 'reportCollected' as const, params: p }] },
+                  { target: 'confirming', actions: { type: 'collectRows' as const, params: p } },
+                ] : [
                   { guard: { type: 'answerInvalid' as const, params: p }, actions: { type: 'reportInvalid' as const, params: p } },
                   { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, 'announceWarnings' as const] },
                   { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }] },
@@ -177,6 +215,18 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                   { target: `#${section.id}.next` },
                 ],
                 BACK: backTransitions(k),
+              },
+            },
+            /** A matrix shown back with its totals, waiting for 是 / 否. */
+            confirming: {
+              on: {
+                ANSWER: [
+                  { guard: 'saidYes' as const, target: `#${section.id}.next`, actions: ['saveConfirmed' as const, { type: 'emitAnswer' as const, params: p }] },
+                  { guard: 'saidNo' as const, target: 'asking', actions: ['clearPending' as const, 'reportRestart' as const] },
+                  { actions: 'reportYesNo' as const },
+                ],
+                BACK: { target: 'asking', actions: 'clearPending' as const },
+                SKIP: { actions: 'reportYesNo' as const },
               },
             },
             explaining: {
@@ -245,11 +295,11 @@ export function sectionMachine(loaded: LoadedFlow, section: Section): SectionMac
 }
 
 /** The question a snapshot value is at, or the section's phase. */
-export function positionOf(value: unknown): { questionId?: string; phase: 'asking' | 'explaining' | 'review' | 'done' | 'next' } {
+export function positionOf(value: unknown): { questionId?: string; phase: 'asking' | 'explaining' | 'confirming' | 'review' | 'done' | 'next' } {
   if (typeof value === 'string') return { phase: value as 'review' | 'done' | 'next' };
   if (value && typeof value === 'object') {
     const [questionId, sub] = Object.entries(value)[0] as [string, string];
-    return { questionId, phase: sub === 'explaining' ? 'explaining' : 'asking' };
+    return { questionId, phase: sub === 'explaining' || sub === 'confirming' ? sub : 'asking' };
   }
   return { phase: 'next' };
 }

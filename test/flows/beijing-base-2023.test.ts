@@ -209,7 +209,7 @@ describe('flow beijing-base-2023', () => {
       build_area: 12000, public_area: 800,
       criminal_penalty: false, serious_dishonesty: false, rep_bad_credit: false,
       resident_small: 50, resident_total: 70, leading_industry_enterprises: 60, concentration: (60 / 70) * 100,
-      gjj_manufacturing: true, certified: false, policy_docs: 9, qualified_staff: 10, satisfaction: 95,
+      gjj_manufacturing: true, certified: false, policy_docs: 9, qualified_staff: 10, satisfaction: 95, survey_count: 28,
       free_service_share: 30, workstation: '未建设，承诺本年年底前建设完成', proven_functions: ['创业辅导', '信息服务', '人员培训'],
     };
     const verdict = (n: number, s: Record<string, unknown>) => {
@@ -226,5 +226,7 @@ describe('flow beijing-base-2023', () => {
     expect(verdict(1, { ...scope, reg_district: '北京市以外' })).toBe(false);
     expect(verdict(5, { ...scope, certified: true, policy_docs: null })).toBe(true);
     expect(verdict(10, { ...scope, proven_functions: ['创业辅导'] })).toBe(false);
+    // 70 resident enterprises need a survey of at least 28 (40 %); 27 does not prove threshold 7.
+    expect(verdict(7, { ...scope, survey_count: 27 })).toBe(false);
   });
 });

@@ -174,6 +174,10 @@ describe('beijing-base-2023 门槛条件 7: 入驻企业服务满意度 ≥ 90 %
   it('90 passes, 89.9 fails', () => {
     passes(7, { satisfaction: 90 });
     fails(7, { satisfaction: 89.9 }, ['入驻企业服务满意度应不低于90%', '平均满意度是89.9%']);
+    // The survey must cover 40 % of the resident enterprises (80 → 32), at most 60.
+    passes(7, { satisfaction: 95, survey_count: 32 });
+    fails(7, { satisfaction: 95, survey_count: 31 }, ['不少于入驻企业数的40%（最多60家）', '入驻企业80家', '覆盖31家']);
+    passes(7, { satisfaction: 95, resident_total: 200, resident_small: 150, leading_industry_enterprises: 150, survey_count: 60 });
   });
 });
 
