@@ -90,27 +90,33 @@ program
   .requiredOption('--flow <flow>', '申报项目 id')
   .requiredOption('--answers <file>', '答案文件（.json 或 .yaml，键为题目 id）')
   .option('--org <seq>', '名录序号（用于与名录比对的规则）')
+  .option('--tables <file>', '附表数据（.json 或 .yaml，键为附表 id，值为行的列表），用于附表核对')
   .option('--json', '输出 JSON')
-  .action((opts: { flow: string; answers: string; org?: string; json?: boolean }) => {
+  .action((opts: { flow: string; answers: string; org?: string; tables?: string; json?: boolean }) => {
     const loaded = getFlow(opts.flow);
-    let input: unknown;
-    try {
-      const text = readFileSync(opts.answers, 'utf8');
-      input = opts.answers.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-    } catch (err) {
-      throw new UsageError(`无法读取答案文件 ${opts.answers}：${(err as Error).message}`);
-    }
+    const input = readData(opts.answers, '答案文件');
+    const tables = opts.tables ? readData(opts.tables, '附表文件') : {};
+    if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw new UsageError('附表文件应是一个以附表 id 为键的对象');
     if (!input || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('答案文件应是一个以题目 id 为键的对象，例如 {"resident_small": 45}');
     const entry = opts.org ? loaded.directory.find((e) => String(e.seq) === opts.org) : undefined;
     if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
     const org = Object.fromEntries(Object.entries(entry ?? {}).map(([k, v]) => [`org_${k}`, v]));
-    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: today(), org });
+    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: today(), org }, tables as Record<string, unknown>);
     const described = describeFill(loaded, result);
     console.log(opts.json ? JSON.stringify(described, null, 2) : described.text);
     if (result.errors.length) process.exitCode = 2;
   });
 
 class UsageError extends Error {}
+
+function readData(file: string, what: string): unknown {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`无法读取${what} ${file}：${(err as Error).message}`);
+  }
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -2,10 +2,11 @@ import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds, type Verdict } from '../rules/thresholds.ts';
+import { checkTables, coerceRows, type TableProblem } from '../rules/table-checks.ts';
 import { assessValue } from './assess-answer.ts';
 import { parseAnswer, parseCell, parseInteger, type Parsed } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
-import type { AnswerValue, Answers } from './values.ts';
+import type { AnswerValue, Answers, TableValue } from './values.ts';
 
 /**
  * Headless filling: answers keyed by question id (as a person would type them, or as JSON values) run through the
@@ -24,6 +25,8 @@ export interface FillResult {
   missing: FieldProblem[];
   derived: Record<string, number | null>;
   thresholds: Verdict[];
+  /** Problems found in annex table rows, when tables were given. */
+  tables: TableProblem[];
 }
 
 /** Turn one JSON value into the stored form of a question's answer. */
@@ -71,7 +74,7 @@ export function coerceAnswer(loaded: LoadedFlow, question: Question, raw: unknow
   return { ok: false, message: `无法识别的值类型（${raw === null ? 'null' : typeof raw}）` };
 }
 
-export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, env: Env): FillResult {
+export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, env: Env, rawTables: Record<string, unknown> = {}): FillResult {
   const errors: FieldProblem[] = [];
   const warnings: FieldProblem[] = [];
   const answers: Answers = {};
@@ -108,5 +111,19 @@ export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, 
       missing.push({ field: question.id, ref: `${question.ref} ${question.label}`, message: '未填写' });
     }
   }
-  return { answers, errors, warnings, missing, derived, thresholds: evaluateThresholds(loaded, answers, scope) };
+  const tableProblems: TableProblem[] = [];
+  const tables: Record<string, TableValue> = {};
+  for (const [id, raw] of Object.entries(rawTables)) {
+    const table = loaded.flow.tables.find((t) => t.id === id);
+    if (!table) {
+      errors.push({ field: id, message: `“${id}”不是本项目的附表 id；可用：${loaded.flow.tables.map((t) => t.id).join('、') || '无'}` });
+      continue;
+    }
+    const coerced = coerceRows(loaded, table, raw, env.today);
+    tables[id] = coerced.rows;
+    tableProblems.push(...coerced.problems);
+  }
+  tableProblems.push(...checkTables(loaded, tables, answers, env));
+  for (const p of tableProblems.filter((p) => p.level === 'error')) errors.push({ field: p.table, message: p.message });
+  return { answers, errors, warnings, missing, derived, thresholds: evaluateThresholds(loaded, answers, scope), tables: tableProblems };
 }

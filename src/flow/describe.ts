@@ -29,6 +29,8 @@ export function describeFill(loaded: LoadedFlow, result: FillResult) {
   for (const t of result.thresholds) lines.push(`  门槛条件${t.number}【${STATUS_TEXT[t.status]}】${t.status === 'pass' ? t.title : t.reason}`);
   if (result.errors.length) lines.push('', '以下字段有误（未计入）：', ...result.errors.map((e) => `  ${e.field}${e.ref ? `（${e.ref}）` : ''}：${e.message}`));
   if (result.warnings.length) lines.push('', '提醒（对话中需填写情况说明）：', ...result.warnings.map((e) => `  ${e.field}：${e.message}`));
+  const tableWarnings = result.tables.filter((p) => p.level === 'warning');
+  if (tableWarnings.length) lines.push('', '附表核对提醒：', ...tableWarnings.map((p) => `  ${p.message}`));
   if (result.missing.length) lines.push('', `尚未填写的必填项 ${result.missing.length} 个：${result.missing.map((m) => m.field).join('、')}`);
   return {
     flow: loaded.flow.id,
@@ -38,6 +40,7 @@ export function describeFill(loaded: LoadedFlow, result: FillResult) {
     warnings: result.warnings,
     missing: result.missing.map((m) => m.field),
     derived: result.derived,
+    tables: result.tables,
     text: lines.join('\n'),
   };
 }

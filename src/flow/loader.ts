@@ -123,6 +123,7 @@ export function loadFlow(dir: string): LoadedFlow {
   for (const t of flow.thresholds) collect(t.evidence);
   for (const i of flow.indicators) collect(i.evidence);
   for (const q of questions.values()) collect(q.evidence);
+  for (const t of flow.tables) collect(t.evidence);
 
   const directory = readDirectory(join(dir, flow.directory.file), flow.directory.key);
   const constants = { year: flow.year, prev_year: flow.year - 1, next_year: flow.year + 1, year_end: `${flow.year}-12-31` };
