@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve, join } from 'node:path';
+import { resolve, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -45,13 +45,15 @@ flows
   .command('check [dirs...]')
   .description('检查项目文件：格式、题目引用、词表、证明材料、名录')
   .action((dirs: string[]) => {
-    const targets = dirs.length ? dirs.map((d) => resolve(d)) : listFlowIds().map((id) => join(FLOWS_DIR, id));
+    // Each argument is a flow id or a flow folder; none means every flow.
+    const ids = listFlowIds();
+    const targets = dirs.length ? dirs.map((d) => (ids.includes(d) ? join(FLOWS_DIR, d) : resolve(d))) : ids.map((id) => join(FLOWS_DIR, id));
     let problems = 0;
     for (const dir of targets) {
       const issues = checkFlowDir(dir);
       problems += issues.length;
-      if (issues.length === 0) console.log(`✔ ${dir}`);
-      for (const i of issues) console.log(`✘ ${i.file}: ${i.path}: ${i.message}`);
+      if (issues.length === 0) console.log(`✔ ${relative(process.cwd(), dir) || dir}`);
+      for (const i of issues) console.log(`✘ ${relative(process.cwd(), i.file)}: ${i.path}: ${i.message}`);
     }
     if (problems) {
       console.error(`共 ${problems} 处问题。`);

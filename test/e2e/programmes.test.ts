@@ -60,6 +60,10 @@ describe('Hebei base', () => {
     const saved = await chat.say('是');
     expect(saved).toContain('服务企业年度总数量');
     expect((await answers()).service_matrix?.value).toMatchObject({ 信息服务: { activities: 12, enterprises: 30, people: 150 }, 市场营销: { activities: 0 } });
+    // The unique total of served enterprises is checked against the grid: more than the sum of its rows is odd.
+    const warned = await chat.say('80');
+    expect(warned).toContain('多于服务成效表中各类服务的服务企业数之和');
+    expect(warned).toContain('情况说明');
   });
 
   it('computes the growth figures and asks the operator to confirm them', async () => {
@@ -67,9 +71,10 @@ describe('Hebei base', () => {
     await chat.say('/start');
     await chat.say('邦辰');
     await chat.say('第4节');
+    await chat.say('信息服务 12 100 150；创业辅导 5 60 80');
     await chat.say('其余为0');
     await chat.say('是');
-    await chat.say('120');
+    expect(await chat.say('120')).not.toContain('⚠️');
     const increase = await chat.say('100');
     expect(increase).toContain('计算结果：20家');
     expect(increase).toContain('是否正确');
