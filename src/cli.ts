@@ -8,7 +8,10 @@ import { FLOWS_DIR, FlowError, getFlow, listFlowIds } from './flow/loader.ts';
 import { checkFlowDir } from './flow/check.ts';
 import { describeFlow, describeFill } from './flow/describe.ts';
 import { fillAnswers } from './engine/fill.ts';
+import { sectionGraph } from './engine/machine-graph.ts';
+import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
+import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat } from './main.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
@@ -32,7 +35,7 @@ program
 const db = program.command('db').description('数据库');
 db.command('migrate')
   .description('应用数据库迁移（DATABASE_URL 指向 PostgreSQL，否则使用 ./data 下的内嵌数据库）')
-  .action(async () => console.log(await runMigrateCommand({})));
+  .action(async () => console.log(await runMigrateCommand({ dataDir: process.env.SHENBAO_DATA_DIR })));
 
 const flows = program.command('flows').description('申报项目（flows/ 下的数据）');
 flows
@@ -76,6 +79,15 @@ flows
       console.log('\n门槛条件：');
       for (const t of described.thresholds) console.log(`  ${t.number}. ${t.text}`);
     }
+  });
+flows
+  .command('graph <flow> [section]')
+  .description('以 Mermaid 状态图显示某一部分的对话状态机（默认第一部分）')
+  .action((id: string, sectionId: string | undefined) => {
+    const loaded = getFlow(id);
+    const section = sectionId ? resolveSection(loaded, sectionId) : loaded.flow.sections[0];
+    if (!section) throw new UsageError(`没有“${sectionId}”这一部分；可用：${loaded.flow.sections.map((s) => s.id).join('、')}`);
+    console.log(sectionGraph(loaded, section));
   });
 flows
   .command('schema')
@@ -126,6 +138,9 @@ try {
   if (err instanceof FlowError) {
     console.error(err.message);
     process.exitCode = 1;
+  } else if (err instanceof DatabaseBusyError) {
+    console.error(err.chinese);
+    process.exitCode = 3;
   } else if (err instanceof UsageError) {
     console.error(err.message);
     process.exitCode = 2;

@@ -31,7 +31,7 @@ export interface RouterOptions {
   now?: () => Date;
 }
 
-type Identity = { id: string; userId: string; chatState: unknown; activeDeclarationId: string | null };
+type Identity = { id: string; userId: string; channel: string; chatState: unknown; activeDeclarationId: string | null };
 type DeclarationRow = { id: string; flowId: string; currentSectionId: string | null; organisationId: string };
 
 const todayIn = (date: Date) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(date);
@@ -178,7 +178,7 @@ export class Router {
     const loaded = this.flows.get(declaration.flowId)!;
     const organisation = await tx.organisation.findUnique({ where: { id: declaration.organisationId } });
     const env: Env = { today, org: orgScope(organisation?.extra as Record<string, unknown>) };
-    const author = { userId: identity.userId, channel: undefined as string | undefined };
+    const author = { userId: identity.userId, channel: identity.channel };
     const answers = await loadAnswers(tx, declaration.id);
     const current = sectionById(loaded, declaration.currentSectionId);
     const turn = (event?: SectionEvent, sectionId?: string) => runTurn(tx, loaded, declaration, { event, sectionId, author, env });

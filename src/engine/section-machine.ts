@@ -218,7 +218,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
               },
             },
             /** A matrix shown back with its totals, waiting for 是 / 否. */
-            confirming: {
+            ...(q.type === 'matrix' ? { confirming: {
               on: {
                 ANSWER: [
                   { guard: 'saidYes' as const, target: `#${section.id}.next`, actions: ['saveConfirmed' as const, { type: 'emitAnswer' as const, params: p }] },
@@ -228,7 +228,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                 BACK: { target: 'asking', actions: 'clearPending' as const },
                 SKIP: { actions: 'reportYesNo' as const },
               },
-            },
+            } } : {}),
             explaining: {
               on: {
                 ANSWER: [

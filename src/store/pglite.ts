@@ -13,6 +13,21 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 export const IN_MEMORY = 'memory://';
 
+/** The embedded database is held by another live process (PGlite serves one process only). */
+export class DatabaseBusyError extends Error {
+  constructor(readonly folder: string, readonly owner: string) {
+    super(
+      `The embedded database ${folder} is in use by process ${owner}. ` +
+        'PGlite serves one process only: stop that process, or set DATABASE_URL to a PostgreSQL server to run several.',
+    );
+  }
+
+  /** What the operator reads. */
+  get chinese(): string {
+    return `内嵌数据库（${this.folder}）正被另一个进程（${this.owner}）使用。请先结束那个进程；多人同时使用请设置 DATABASE_URL 指向 PostgreSQL。`;
+  }
+}
+
 export interface EmbeddedDatabase {
   client: PGlite;
   adapter: SqlMigrationAwareDriverAdapterFactory;
@@ -73,10 +88,7 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
     }
     const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
     if (ownerIsAlive(owner)) {
-      throw new Error(
-        `The embedded database ${path.replace(/\.lock$/, '')} is in use by process ${owner}. ` +
-          'PGlite serves one process only: stop that process, or set DATABASE_URL to a PostgreSQL server to run several.',
-      );
+      throw new DatabaseBusyError(path.replace(/\.lock$/, ''), owner);
     }
     await rm(path, { force: true });
   }

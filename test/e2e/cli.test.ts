@@ -112,6 +112,20 @@ describe('flows check', () => {
   });
 });
 
+describe('flows graph', () => {
+  it('draws a section machine as Mermaid, one state per question, from the machine that runs', async () => {
+    const { code, stdout } = await shenbao('flows', 'graph', 'beijing-base-2023', '三');
+    expect(code).toBe(0);
+    expect(stdout.startsWith('stateDiagram-v2')).toBe(true);
+    expect(stdout).toContain('state "【三】1 截至上年末入驻企业家数" as residents_resident_total');
+    expect(stdout).toContain('residents_next --> residents_resident_small: isPending');
+    expect(stdout).toContain('residents_resident_small_asking --> residents_next: ANSWER');
+    expect(stdout).toContain('residents_review --> residents_done: CONFIRM [allAnswered]');
+    // The derived 集聚度 is computed, never asked: it has no state.
+    expect(stdout).not.toContain('residents_concentration');
+  });
+});
+
 describe('fill', () => {
   const answers = join(ROOT, 'test/fixtures/answers/beijing-base-2023.yaml');
 
