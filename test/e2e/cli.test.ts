@@ -19,8 +19,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'shenbao-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function shenbao(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return shenbaoWith({}, ...args);
+}
+
+async function shenbaoWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -109,6 +113,26 @@ describe('flows check', () => {
   it('the committed JSON Schema for editors matches the zod schema', () => {
     const committed = JSON.parse(readFileSync(join(ROOT, 'flows/flow.schema.json'), 'utf8'));
     expect(committed).toEqual(z.toJSONSchema(FlowSchema, { io: 'input' }));
+  });
+});
+
+describe('db migrate', () => {
+  it('applies the migrations to a new embedded database once, then says it is up to date', async () => {
+    const env = { SHENBAO_DATA_DIR: join(tmp, 'migrate-db') };
+    const first = await shenbaoWith(env, 'db', 'migrate');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/内置数据库（.*migrate-db）：已应用 1 个新迁移/);
+    const again = await shenbaoWith(env, 'db', 'migrate');
+    expect(again.stdout).toContain('数据库已是最新（已应用 1 个迁移）');
+  });
+
+  it('a database held by another live process is refused in Chinese', async () => {
+    const folder = join(tmp, 'busy-db');
+    writeFileSync(`${folder}.lock`, `${process.pid}@${(await import('node:os')).hostname()}`);
+    const busy = await shenbaoWith({ SHENBAO_DATA_DIR: folder }, 'db', 'migrate');
+    expect(busy.code).toBe(3);
+    expect(busy.stderr).toContain('正被另一个进程');
+    expect(busy.stderr).toContain('DATABASE_URL');
   });
 });
 
