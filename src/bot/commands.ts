@@ -16,6 +16,7 @@ export type Command =
   | { kind: 'section'; target: string }
   | { kind: 'edit'; target: string }
   | { kind: 'thresholds' }
+  | { kind: 'evidence' }
   | { kind: 'switch' }
   | { kind: 'unknown'; word: string };
 
@@ -28,6 +29,7 @@ const WORDS: Record<string, Command['kind']> = {
   确认: 'confirm', 确定: 'confirm', 提交本节: 'confirm', confirm: 'confirm',
   目录: 'sections', 章节: 'sections', 菜单: 'sections', sections: 'sections',
   门槛: 'thresholds', 门槛条件: 'thresholds', thresholds: 'thresholds',
+  材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
   切换单位: 'switch', 重新选择单位: 'switch', switch: 'switch',
   start: 'start', 开始: 'start',
 };
@@ -56,6 +58,6 @@ export function parseCommand(raw: string): Command | null {
 export const COMMAND_HELP = [
   '“返回”回到上一题，“跳过”跳过选填题（已答的题保留原答案）',
   '“修改 3”或“修改 【三】1”更正某一题，“查看”列出本节答案',
-  '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断',
+  '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断，“材料”查看需准备的证明材料',
   '“帮助”查看本题说明',
 ].join('\n');

@@ -8,6 +8,7 @@ import { formatMatrix } from '../engine/format.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
+import type { EvidenceItem } from '../rules/evidence.ts';
 import type { Outbound } from './messages.ts';
 import { prefillOf } from '../engine/assess-answer.ts';
 import type { Env } from '../engine/scope.ts';
@@ -65,6 +66,8 @@ export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question
   const index = asked.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
   const entering = q.type === 'matrix' && collected && Object.keys(collected).length > 0;
+  // A section's own note (e.g. what to upload and how to name it) is said when the operator first arrives there.
+  if (section.intro && index === 1 && !section.questions.some((x) => answers[x.id])) lines.push(section.intro);
   lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
   // While a matrix is being filled row by row, its long help was already shown.
@@ -150,6 +153,17 @@ export function renderVerdicts(verdicts: Verdict[]): string {
     lines.push(`${STATUS_MARK[v.status]}　门槛条件${v.number} ${v.title}`);
     if (v.status === 'fail' || v.status === 'review') lines.push(`　　${v.reason}`);
     if (v.status === 'unknown' && v.missing.length) lines.push(`　　尚缺：${v.missing.slice(0, 3).join('；')}${v.missing.length > 3 ? ' 等' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** The evidence checklist, grouped by what requires each item. */
+export function renderEvidence(items: EvidenceItem[]): string {
+  const missing = items.filter((i) => i.status === 'missing');
+  if (items.length === 0) return '按目前的回答，没有需要准备的证明材料。';
+  const lines = [`需准备的证明材料共 ${items.length} 项，尚缺 ${missing.length} 项（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`];
+  for (const [n, item] of items.entries()) {
+    lines.push(`${n + 1}. ${item.status === 'provided' ? '✅' : '□'} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}）`);
   }
   return lines.join('\n');
 }

@@ -13,10 +13,11 @@ import type { Answers, MatrixValue } from '../engine/values.ts';
 import { loadSectionSnapshot } from '../store/declaration-repository.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds } from '../rules/thresholds.ts';
+import { evidenceChecklist } from '../rules/evidence.ts';
 import { COMMAND_HELP, parseCommand, type Command } from './commands.ts';
 import { InboundSchema, MAX_MESSAGE_CHARS, type Inbound, type Outbound } from './messages.ts';
 import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type ChatState, type Match } from './onboarding.ts';
-import { renderExplain, renderMatrixConfirm, renderQuestion, sectionLabel, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
+import { renderEvidence, renderExplain, renderMatrixConfirm, renderQuestion, sectionLabel, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
 import { resolveQuestion, resolveSection } from './targets.ts';
 
 /**
@@ -234,6 +235,8 @@ export class Router {
         return this.progress(tx, loaded, declaration, answers, env);
       case 'thresholds':
         return { text: renderVerdicts(evaluateThresholds(loaded, answers, buildScope(loaded, answers, env))) };
+      case 'evidence':
+        return { text: renderEvidence(evidenceChecklist(loaded, answers, buildScope(loaded, answers, env))) };
       case 'help': {
         const step = stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env);
         const q = step.position.questionId ? loaded.questions.get(step.position.questionId) : undefined;

@@ -1,0 +1,49 @@
+import { holds, type Scope } from '../flow/expression.ts';
+import type { LoadedFlow } from '../flow/loader.ts';
+import type { Evidence, EvidenceRef } from '../flow/schema.ts';
+import type { Answers, UploadValue } from '../engine/values.ts';
+import { isRelevant } from './relevance.ts';
+
+/**
+ * The evidence checklist (证明材料): what each threshold, scoring indicator and upload asks for, given the answers
+ * (an item's `when` decides whether it applies: the certificate when certified, eight documents when not).
+ */
+
+export interface EvidenceItem {
+  id: string;
+  title: string;
+  detail?: string;
+  /** What requires it: 门槛条件3, 评分指标8.1, 【六】 绩效报告, 附表1-2-3-1-4 … */
+  requiredBy: string[];
+  status: 'missing' | 'provided';
+}
+
+export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: Scope): EvidenceItem[] {
+  const items = new Map<string, EvidenceItem>();
+  const add = (refs: EvidenceRef[], requiredBy: string, applies = true) => {
+    if (!applies) return;
+    for (const ref of refs) {
+      const evidence: Evidence | undefined = typeof ref === 'string' ? loaded.evidence.get(ref) : ref;
+      // An item whose condition cannot be decided yet is listed: better asked for early than forgotten.
+      if (!evidence || (evidence.when && holds(evidence.when, scope) === false)) continue;
+      const item = items.get(evidence.id) ?? { id: evidence.id, title: evidence.title, detail: evidence.detail, requiredBy: [], status: 'missing' as const };
+      if (!item.requiredBy.includes(requiredBy)) item.requiredBy.push(requiredBy);
+      items.set(evidence.id, item);
+    }
+  };
+  for (const t of loaded.flow.thresholds) add(t.evidence, `门槛条件${t.number}`);
+  for (const i of loaded.flow.indicators) add(i.evidence, `评分指标${i.number}`, !i.when || holds(i.when, scope) !== false);
+  for (const q of loaded.questions.values()) {
+    if (!isRelevant(loaded, q, scope) && q.when) continue;
+    add(q.evidence, `${q.ref} ${q.label}`);
+    if (q.type === 'upload' && (answers[q.id]?.value as UploadValue | null)?.status === 'provided') {
+      for (const ref of q.evidence) {
+        const item = items.get(typeof ref === 'string' ? ref : ref.id);
+        if (item) item.status = 'provided';
+      }
+    }
+  }
+  for (const t of loaded.flow.tables) add(t.evidence, t.ref);
+  add(loaded.flow.evidence, '申报材料');
+  return [...items.values()];
+}
