@@ -61,13 +61,23 @@ export function questionTitle(q: Question): string {
 }
 
 /** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
-export function renderQuestion(loaded: LoadedFlow, section: Section, q: Question, answers: Answers, scope: Scope, env: Env, collected?: MatrixValue): Outbound {
+export function renderQuestion(
+  loaded: LoadedFlow,
+  section: Section,
+  q: Question,
+  answers: Answers,
+  scope: Scope,
+  env: Env,
+  collected?: MatrixValue,
+  /** Asked again right after a refusal: the notes were just read, so only the question and how to answer. */
+  again = false,
+): Outbound {
   const asked = askedQuestions(section).filter((x) => isRelevant(loaded, x, scope));
   const index = asked.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
-  const entering = q.type === 'matrix' && collected && Object.keys(collected).length > 0;
+  const entering = again || (q.type === 'matrix' && collected && Object.keys(collected).length > 0);
   // A section's own note (e.g. what to upload and how to name it) is said when the operator first arrives there.
-  if (section.intro && index === 1 && !section.questions.some((x) => answers[x.id])) lines.push(section.intro);
+  if (section.intro && index === 1 && !again && !section.questions.some((x) => answers[x.id])) lines.push(section.intro);
   lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
   // While a matrix is being filled row by row, its long help was already shown.

@@ -280,8 +280,12 @@ export class Router {
     const scopeBefore = buildScope(loaded, result.answersBefore, env);
     const scopeAfter = buildScope(loaded, result.answersAfter, env);
     let warned = false;
+    let refused = false;
     for (const e of result.emitted) {
-      if (e.type === 'error') parts.push(e.message);
+      if (e.type === 'error') {
+        parts.push(e.message);
+        refused = true;
+      }
       if (e.type === 'notice') parts.push(e.message);
       if (e.type === 'warning') {
         parts.push(renderExplain(e.messages));
@@ -305,12 +309,12 @@ export class Router {
       parts.push(`🎉 全部 ${loaded.flow.sections.length} 个部分已填写完成。\n${renderVerdicts(evaluateThresholds(loaded, result.answersAfter, scopeAfter))}\n如需更正，回复“目录”选择部分，或“修改 题号”。`);
       return { text: parts.join('\n\n') };
     }
-    const prompt = this.prompt(loaded, result.section, result, env, warned);
+    const prompt = this.prompt(loaded, result.section, result, env, warned, refused);
     if (prompt.text) parts.push(prompt.text);
     return { text: parts.join('\n\n'), choices: prompt.choices };
   }
 
-  private prompt(loaded: LoadedFlow, section: Section, result: TurnResult, env: Env, warned: boolean): Outbound {
+  private prompt(loaded: LoadedFlow, section: Section, result: TurnResult, env: Env, warned: boolean, refused = false): Outbound {
     const answers = result.answersAfter;
     const scope = buildScope(loaded, answers, env);
     const { position, snapshot } = result.step;
@@ -327,7 +331,7 @@ export class Router {
       default: {
         const question = position.questionId ? loaded.questions.get(position.questionId) : undefined;
         const collected = pending?.questionId === question?.id ? (pending?.value as MatrixValue) : undefined;
-        return question ? renderQuestion(loaded, section, question, answers, scope, env, collected) : { text: '' };
+        return question ? renderQuestion(loaded, section, question, answers, scope, env, collected, refused) : { text: '' };
       }
     }
   }

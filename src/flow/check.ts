@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts';
 import { FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
-import type { Check, EvidenceRef } from './schema.ts';
+import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
 
 /**
  * Cross-reference checks beyond the schema: every expression compiles and names only questions, constants or
- * directory columns that exist; vocabularies, evidence, prefills and placeholders all resolve. Each problem is
- * reported with its file and path, so an editor of flow.yaml can find it.
+ * directory columns that exist; ids are unique; vocabularies, evidence, prefills and placeholders all resolve. Each
+ * problem is reported with its file and path, so an editor of flow.yaml can find it.
  */
 
 const FILTREX_FUNCTIONS = new Set(['abs', 'ceil', 'empty', 'exists', 'floor', 'log', 'log2', 'log10', 'max', 'min', 'round', 'sqrt']);
+const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
 
 export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   const file = join(loaded.dir, 'flow.yaml');
@@ -17,12 +18,27 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   const { flow } = loaded;
   const add = (path: string, message: string) => issues.push({ file, path, message });
   const directoryColumns = Object.keys(flow.directory.columns);
+  const tableIds = new Set(flow.tables.map((t) => t.id));
+  // What every expression and message sees: answers, constants, today and the organisation's directory entry.
   const known = new Set<string>([
     ...loaded.questions.keys(),
     ...Object.keys(loaded.constants),
     'today',
     ...directoryColumns.map((c) => `org_${c}`),
   ]);
+
+  /** Remember where an id was first used; report the second use with the first's path. */
+  const unique = (kind: string) => {
+    const first = new Map<string, string>();
+    return (path: string, id: string) => {
+      if (first.has(id)) add(path, `${kind} id “${id}”重复（已用于 ${first.get(id)}）`);
+      else first.set(id, path);
+      return first.get(id)!;
+    };
+  };
+  const questionId = unique('题目');
+  const checkId = unique('检查');
+  const tableId = unique('表格');
 
   const expression = (path: string, expr: string | undefined, extra: Set<string> = new Set()) => {
     if (!expr) return;
@@ -39,59 +55,81 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       if (!(fn in FUNCTIONS) && !FILTREX_FUNCTIONS.has(fn)) add(path, `表达式调用了未定义的函数“${fn}”（${expr}）`);
     }
   };
-  const placeholders = (path: string, text: string | undefined, extra: Set<string> = new Set()) => {
-    for (const m of (text ?? '').matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
-      if (!known.has(m[1]) && !extra.has(m[1])) add(path, `文字中的占位符“{${m[1]}}”不是题目或常量`);
-    }
+  const placeholders = (path: string, text: string, names: Set<string>, what = '题目或常量') => {
+    for (const m of text.matchAll(PLACEHOLDER)) if (!names.has(m[1])) add(path, `文字中的占位符“{${m[1]}}”不是${what}`);
   };
-  const checks = (path: string, list: Check[], extra?: Set<string>) =>
+  /** A list of checks: ids unique across the flow, expressions over `scope`, messages naming `messageNames`. */
+  const checks = (path: string, list: Check[], scope: Set<string>, messageNames: Set<string>, what?: string) =>
     list.forEach((c, i) => {
-      expression(`${path}.${i}.assert`, c.assert, extra);
-      expression(`${path}.${i}.when`, c.when, extra);
-      placeholders(`${path}.${i}.message`, c.message, extra);
+      checkId(`${path}.${i}.id`, c.id);
+      expression(`${path}.${i}.assert`, c.assert, scope);
+      expression(`${path}.${i}.when`, c.when, scope);
+      placeholders(`${path}.${i}.message`, c.message, messageNames, what);
     });
+
+  // The loader keeps the last definition of an evidence id silently: every id is defined once, elsewhere referenced.
+  const evidenceDefined = new Map<string, { path: string; evidence: Evidence }>();
+  const defineEvidence = (path: string, e: Evidence) => {
+    const first = evidenceDefined.get(e.id);
+    if (!first) evidenceDefined.set(e.id, { path, evidence: e });
+    else if (JSON.stringify(first.evidence) === JSON.stringify(e)) add(`${path}.id`, `证明材料“${e.id}”重复定义（与 ${first.path} 相同；其他地方请只写 id 引用）`);
+    else add(`${path}.id`, `证明材料“${e.id}”重复定义且内容不同（另见 ${first.path}）；请只定义一次，其他地方写 id 引用`);
+    expression(`${path}.when`, e.when);
+  };
   const evidence = (path: string, refs: EvidenceRef[]) =>
     refs.forEach((ref, i) => {
-      if (typeof ref === 'string' && !loaded.evidence.has(ref)) add(`${path}.${i}`, `证明材料“${ref}”没有定义`);
-      if (typeof ref !== 'string') expression(`${path}.${i}.when`, ref.when);
+      if (typeof ref !== 'string') defineEvidence(`${path}.${i}`, ref);
+      else if (!loaded.evidence.has(ref)) add(`${path}.${i}`, `证明材料“${ref}”没有定义`);
     });
   const vocabulary = (path: string, id: string | undefined) => {
     if (id && !loaded.vocabularies.has(id)) add(path, `词表“${id}”不存在（可在 flows/_shared 中定义并在 imports 中引入）`);
   };
+  /** Columns of a table or matrix question or of an annex table: unique ids, choices that resolve. */
+  const columns = (path: string, list: Column[]) => {
+    const columnId = unique('列');
+    list.forEach((c, j) => {
+      columnId(`${path}.${j}.id`, c.id);
+      vocabulary(`${path}.${j}.choicesFrom`, c.choicesFrom);
+      if (c.type === 'choice' && !c.choices?.length && !c.choicesFrom) add(`${path}.${j}`, '选择列需要 choices 或 choicesFrom');
+    });
+  };
 
-  const seen = new Map<string, string>();
+  // Top-level evidence first: a second definition elsewhere is the one to report.
+  flow.evidence.forEach((e, i) => defineEvidence(`evidence.${i}`, e));
+  const questionPaths = new Map<string, string>();
   flow.sections.forEach((section, s) => {
     const sp = `sections.${s}`;
     expression(`${sp}.when`, section.when);
     section.questions.forEach((q, k) => {
       const qp = `${sp}.questions.${k}`;
-      if (seen.has(q.id)) add(`${qp}.id`, `题目 id “${q.id}”重复（已用于 ${seen.get(q.id)}）`);
-      seen.set(q.id, qp);
+      questionPaths.set(q.id, questionId(`${qp}.id`, q.id));
       expression(`${qp}.when`, q.when);
-      checks(`${qp}.checks`, q.checks);
+      checks(`${qp}.checks`, q.checks, known, known);
       evidence(`${qp}.evidence`, q.evidence);
       if (q.prefill && !directoryColumns.includes(q.prefill)) add(`${qp}.prefill`, `名录中没有“${q.prefill}”这一列`);
+      // The official form does not ask an extra question: the operator is told why the assistant does.
+      if (q.extra && !q.help) add(`${qp}.help`, '表格本身不问的题目（extra）需要 help 说明为何要问');
       if (q.type === 'choice' || q.type === 'multi') {
         vocabulary(`${qp}.choicesFrom`, q.choicesFrom);
-        if (!q.choices && !q.choicesFrom) add(qp, '选择题需要 choices 或 choicesFrom');
+        if (!q.choices?.length && !q.choicesFrom) add(qp, '选择题需要 choices 或 choicesFrom');
       }
       if (q.type === 'matrix') {
         vocabulary(`${qp}.rowsFrom`, q.rowsFrom);
-        if (!q.rows && !q.rowsFrom) add(qp, '矩阵题需要 rows 或 rowsFrom');
+        if (!q.rows?.length && !q.rowsFrom) add(qp, '矩阵题需要 rows 或 rowsFrom');
       }
-      if (q.type === 'table' || q.type === 'matrix') q.columns.forEach((c, j) => vocabulary(`${qp}.columns.${j}.choicesFrom`, c.choicesFrom));
+      if (q.type === 'table' || q.type === 'matrix') columns(`${qp}.columns`, q.columns);
       if (q.type === 'derived') expression(`${qp}.formula`, q.formula);
     });
   });
-  checks('checks', flow.checks);
+  checks('checks', flow.checks, known, known);
   flow.thresholds.forEach((t, i) => {
     t.cases.forEach((c, j) => {
       expression(`thresholds.${i}.cases.${j}.when`, c.when);
       expression(`thresholds.${i}.cases.${j}.pass`, c.pass);
       expression(`thresholds.${i}.cases.${j}.reviewWhen`, c.reviewWhen);
-      placeholders(`thresholds.${i}.cases.${j}.message`, c.message);
+      placeholders(`thresholds.${i}.cases.${j}.message`, c.message, known);
     });
-    t.reviewAfter.forEach((id, j) => known.has(id) || add(`thresholds.${i}.reviewAfter.${j}`, `题目“${id}”不存在`));
+    t.reviewAfter.forEach((id, j) => loaded.questions.has(id) || add(`thresholds.${i}.reviewAfter.${j}`, `题目“${id}”不存在`));
     evidence(`thresholds.${i}.evidence`, t.evidence);
   });
   flow.indicators.forEach((ind, i) => {
@@ -100,15 +138,34 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     evidence(`indicators.${i}.evidence`, ind.evidence);
   });
   flow.tables.forEach((table, i) => {
-    const columns = new Set(table.columns.map((c) => c.id));
-    checks(`tables.${i}.rowChecks`, table.rowChecks, columns);
-    checks(`tables.${i}.checks`, table.checks, new Set(flow.tables.map((t) => t.id)));
-    table.totals.forEach((c, j) => columns.has(c) || add(`tables.${i}.totals.${j}`, `表格没有“${c}”这一列`));
-    table.columns.forEach((c, j) => vocabulary(`tables.${i}.columns.${j}.choicesFrom`, c.choicesFrom));
-    evidence(`tables.${i}.evidence`, table.evidence);
+    const tp = `tables.${i}`;
+    tableId(`${tp}.id`, table.id);
+    // A table's rows sit next to the answers in the scope of table checks: a shared id would hide one of them.
+    if (questionPaths.has(table.id)) add(`${tp}.id`, `表格 id “${table.id}”与题目 id 相同（题目在 ${questionPaths.get(table.id)}）`);
+    const cells = new Set(table.columns.map((c) => c.id));
+    columns(`${tp}.columns`, table.columns);
+    // A row check sees the answers and the row's cells, but its message is filled from the row's cells only.
+    checks(`${tp}.rowChecks`, table.rowChecks, cells, cells, '本表的列');
+    checks(`${tp}.checks`, table.checks, tableIds, known);
+    table.totals.forEach((c, j) => cells.has(c) || add(`${tp}.totals.${j}`, `表格没有“${c}”这一列`));
+    evidence(`${tp}.evidence`, table.evidence);
   });
-  flow.evidence.forEach((e, i) => expression(`evidence.${i}.when`, e.when));
+  literalPlaceholders(flow, '', add);
   return issues;
+}
+
+/**
+ * Only messages are filled in with answers; {year}, {prev_year} and {next_year} are rendered everywhere at load. Any
+ * other placeholder in a label, help, title or note would be shown to the operator as typed.
+ */
+function literalPlaceholders(node: unknown, path: string, add: (path: string, message: string) => void) {
+  if (typeof node === 'string') {
+    for (const m of node.matchAll(PLACEHOLDER)) add(path, `占位符“{${m[1]}}”不会被替换：只有 message 按答案填写，其他文字只能用 {year}、{prev_year}、{next_year}`);
+  } else if (Array.isArray(node)) {
+    node.forEach((item, i) => literalPlaceholders(item, `${path}.${i}`, add));
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) if (key !== 'message') literalPlaceholders(value, path ? `${path}.${key}` : key, add);
+  }
 }
 
 /** Load and check one flow folder; problems come back as a list, never thrown. */
