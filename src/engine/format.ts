@@ -68,7 +68,11 @@ export function formatMatrix(loaded: LoadedFlow, question: Extract<Question, { t
   const unit = (c: { unit?: string }) => c.unit ?? '';
   const lines = choicesOf(loaded, question)
     .filter((r) => m[r.value])
-    .map((r) => `　${r.label}：` + question.columns.map((c) => `${c.label} ${m[r.value][c.id]}${unit(c)}`).join('，'));
+    .map((r) => {
+      const cells = question.columns.map((c) => `${c.label} ${m[r.value][c.id]}${unit(c)}`).join('，');
+      const subtotal = question.columns.reduce((acc, c) => acc + (m[r.value][c.id] ?? 0), 0);
+      return `　${r.label}：${cells}${question.rowTotals ? `，小计 ${subtotal}${unit(question.columns[0])}` : ''}`;
+    });
   if (question.totals) {
     const totals = question.columns.map((c) => `${c.label} ${Object.values(m).reduce((acc, row) => acc + (row[c.id] ?? 0), 0)}${unit(c)}`);
     lines.push(`　合计：${totals.join('，')}`);

@@ -95,3 +95,20 @@ describe('choices and tables', () => {
     expect(parseText('字'.repeat(301), { maxLength: 300 })).toMatchObject({ ok: false, message: expect.stringContaining('共 301 字') });
   });
 });
+
+describe('matrix totals', () => {
+  it('shows each row, a 小计 per row when asked, and the 合计 of each column', async () => {
+    const { formatMatrix } = await import('./format.ts');
+    const rows = [{ value: '线上', label: '线上' }, { value: '线下', label: '线下' }];
+    const question = {
+      id: 'm', label: '活动场次', ref: 'x', type: 'matrix' as const, required: true, evidence: [], checks: [], extra: false,
+      rows, totals: true, rowTotals: true,
+      columns: [
+        { id: 'h1', label: '上半年', type: 'integer' as const, required: true, unit: '场' },
+        { id: 'h2', label: '下半年', type: 'integer' as const, required: true, unit: '场' },
+      ],
+    };
+    const lines = formatMatrix({ vocabularies: new Map() } as never, question, { 线上: { h1: 3, h2: 4 }, 线下: { h1: 5, h2: 6 } });
+    expect(lines).toEqual(['　线上：上半年 3场，下半年 4场，小计 7场', '　线下：上半年 5场，下半年 6场，小计 11场', '　合计：上半年 8场，下半年 10场']);
+  });
+});

@@ -130,7 +130,8 @@ export const QuestionSchema = z.discriminatedUnion('type', [
     rows: z.array(ChoiceSchema).optional(),
     rowsFrom: id.optional(),
     columns: z.array(ColumnSchema).min(1),
-    totals: z.boolean().default(true),
+    totals: z.boolean().default(true).describe('a 合计 line: each column summed over the rows'),
+    rowTotals: z.boolean().default(false).describe('a 小计 per row: the row summed over its columns (only when the columns share a unit)'),
   }),
   z.object({
     ...questionBase,
