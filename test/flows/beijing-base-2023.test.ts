@@ -2,8 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { FlowSchema, SharedLibrarySchema, type Flow, type EvidenceRef } from '../../src/flow/schema.ts';
-import { compile, identifiersOf } from '../../src/flow/expression.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { FlowSchema, SharedLibrarySchema, type Flow } from '../../src/flow/schema.ts';
+import { compile } from '../../src/flow/expression.ts';
+import { checkFlowDir } from '../../src/flow/check.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(root + path, 'utf8');
@@ -12,76 +14,14 @@ const flow: Flow = FlowSchema.parse(parse(read('flows/beijing-base-2023/flow.yam
 const shared = SharedLibrarySchema.parse(parse(read('flows/_shared/service-functions.yaml')));
 
 const questions = flow.sections.flatMap((s) => s.questions);
-const questionIds = new Set(questions.map((q) => q.id));
-const CONSTANTS = new Set(['year', 'prev_year', 'year_end', 'today']);
-const PLACEHOLDER_CONSTANTS = new Set(['year', 'prev_year', 'next_year']);
 
-/** Every expression in the flow, with where it stands. */
-function expressions(): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  const evidence = (where: string, refs: EvidenceRef[]) =>
-    refs.forEach((e) => typeof e !== 'string' && e.when && out.push({ where: `${where} evidence ${e.id}`, expr: e.when }));
-  for (const s of flow.sections) {
-    if (s.when) out.push({ where: `section ${s.id}`, expr: s.when });
-    for (const q of s.questions) {
-      if (q.when) out.push({ where: `${q.id} when`, expr: q.when });
-      if (q.type === 'derived') out.push({ where: `${q.id} formula`, expr: q.formula });
-      for (const c of q.checks) {
-        out.push({ where: `${q.id} check ${c.id}`, expr: c.assert });
-        if (c.when) out.push({ where: `${q.id} check ${c.id} when`, expr: c.when });
-      }
-      evidence(q.id, q.evidence);
-    }
-  }
-  for (const c of flow.checks) {
-    out.push({ where: `check ${c.id}`, expr: c.assert });
-    if (c.when) out.push({ where: `check ${c.id} when`, expr: c.when });
-  }
-  for (const t of flow.thresholds) {
-    t.cases.forEach((c, i) => {
-      out.push({ where: `T${t.number} case ${i} pass`, expr: c.pass });
-      if (c.when) out.push({ where: `T${t.number} case ${i} when`, expr: c.when });
-      if (c.reviewWhen) out.push({ where: `T${t.number} case ${i} reviewWhen`, expr: c.reviewWhen });
-    });
-    evidence(`T${t.number}`, t.evidence);
-  }
-  for (const ind of flow.indicators) {
-    if (ind.when) out.push({ where: `indicator ${ind.number}`, expr: ind.when });
-    evidence(`indicator ${ind.number}`, ind.evidence);
-  }
-  flow.evidence.forEach((e) => e.when && out.push({ where: `evidence ${e.id}`, expr: e.when }));
-  return out;
-}
-
-/** Every evidence reference list in the flow. */
-function evidenceLists(): { where: string; refs: EvidenceRef[] }[] {
-  return [
-    ...questions.map((q) => ({ where: q.id, refs: q.evidence })),
-    ...flow.thresholds.map((t) => ({ where: `T${t.number}`, refs: t.evidence })),
-    ...flow.indicators.map((i) => ({ where: `indicator ${i.number}`, refs: i.evidence })),
-    { where: 'flow', refs: flow.evidence },
-  ];
-}
-
-/** Every message with its placeholders. */
-function messages(): { where: string; text: string }[] {
-  return [
-    ...questions.flatMap((q) => q.checks.map((c) => ({ where: `${q.id} ${c.id}`, text: c.message }))),
-    ...flow.checks.map((c) => ({ where: c.id, text: c.message })),
-    ...flow.thresholds.flatMap((t) => t.cases.map((c, i) => ({ where: `T${t.number} case ${i}`, text: c.message }))),
-    ...questions.map((q) => ({ where: `${q.id} label`, text: q.label })),
-  ];
-}
-
-function readCsv(text: string): string[][] {
-  return text
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(','));
-}
+const readCsv = (text: string) => parseCsv(text, { skip_empty_lines: true }) as string[][];
 
 describe('flow beijing-base-2023', () => {
+  it('passes every generic check of `shenbao flows check`', () => {
+    expect(checkFlowDir(root + 'flows/beijing-base-2023')).toEqual([]);
+  });
+
   it('parses and carries its identity', () => {
     expect(flow.id).toBe('beijing-base-2023');
     expect(flow.year).toBe(2023);
@@ -102,12 +42,6 @@ describe('flow beijing-base-2023', () => {
     ]);
   });
 
-  it('has unique question ids and check ids', () => {
-    expect(questionIds.size).toBe(questions.length);
-    const checkIds = [...questions.flatMap((q) => q.checks.map((c) => c.id)), ...flow.checks.map((c) => c.id)];
-    expect(new Set(checkIds).size).toBe(checkIds.length);
-  });
-
   it('has the 10 thresholds and 15 indicators', () => {
     expect(flow.thresholds.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const t of flow.thresholds) {
@@ -116,10 +50,6 @@ describe('flow beijing-base-2023', () => {
     }
     expect(flow.indicators.map((i) => i.number)).toEqual(Array.from({ length: 15 }, (_, i) => String(i + 1)));
     expect(new Set(flow.indicators.map((i) => i.group))).toEqual(new Set(['运营管理和服务能力', '服务成效', '激励条件']));
-  });
-
-  it('indicators name existing questions', () => {
-    for (const ind of flow.indicators) for (const id of ind.questions) expect(questionIds, `indicator ${ind.number}: ${id}`).toContain(id);
   });
 
   it('has the 91 bases of 附件1-2-1, each with a district', () => {
@@ -139,55 +69,16 @@ describe('flow beijing-base-2023', () => {
     expect(new Set(rows.map((r) => r[1])).size).toBe(91);
   });
 
-  it('uses only vocabularies the shared library defines', () => {
-    const vocabularies = new Set([...shared.vocabularies, ...flow.vocabularies].map((v) => v.id));
+  it('describes the eight service functions in the shared library', () => {
     const sf = shared.vocabularies.find((v) => v.id === 'service_functions')!;
     expect(sf.items.map((i) => i.value)).toEqual([
       '创业辅导', '创新支持', '信息服务', '投融资服务', '人员培训', '管理咨询', '专业咨询', '产业链服务',
     ]);
     expect(sf.items.every((i) => (i.description ?? '').length > 20)).toBe(true);
-    for (const q of questions) {
-      if ((q.type === 'choice' || q.type === 'multi') && q.choicesFrom) expect(vocabularies, q.id).toContain(q.choicesFrom);
-      if (q.type === 'choice' || q.type === 'multi') expect(Boolean(q.choices?.length || q.choicesFrom), q.id).toBe(true);
-      if (q.prefill) expect(Object.keys(flow.directory.columns), q.id).toContain(q.prefill);
-    }
-  });
-
-  it('reads only question ids and known constants in expressions, and all compile', () => {
-    const all = expressions();
-    expect(all.length).toBeGreaterThan(30);
-    for (const { where, expr } of all) {
-      expect(() => compile(expr), `${where}: ${expr}`).not.toThrow();
-      for (const name of identifiersOf(expr)) {
-        expect(questionIds.has(name) || CONSTANTS.has(name), `${where}: unknown identifier ${name} in ${expr}`).toBe(true);
-      }
-    }
-  });
-
-  it('renders placeholders only for question ids and years', () => {
-    for (const { where, text } of messages()) {
-      for (const m of text.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
-        expect(questionIds.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]), `${where}: {${m[1]}}`).toBe(true);
-      }
-    }
   });
 
   it('writes years in labels as placeholders', () => {
     for (const q of questions) expect(q.label, q.id).not.toMatch(/20\d\d/);
-  });
-
-  it('refers only to defined evidence', () => {
-    const defined = new Map<string, string>();
-    for (const { where, refs } of evidenceLists()) {
-      for (const e of refs) {
-        if (typeof e === 'string') continue;
-        expect(defined.has(e.id), `evidence ${e.id} defined twice (${defined.get(e.id)}, ${where})`).toBe(false);
-        defined.set(e.id, where);
-      }
-    }
-    for (const { where, refs } of evidenceLists()) {
-      for (const e of refs) if (typeof e === 'string') expect(defined.has(e), `${where} → ${e}`).toBe(true);
-    }
   });
 
   it('marks the questions the form does not ask as extra', () => {
@@ -199,14 +90,12 @@ describe('flow beijing-base-2023', () => {
         'gjj_manufacturing', 'certified', 'policy_docs', 'survey_count', 'proven_functions',
       ].sort(),
     );
-    for (const q of questions.filter((q) => q.extra)) expect(q.help, q.id).toBeTruthy();
   });
 
   describe('annex tables 附表1-2-3-1-1…9', () => {
     // The seed lives outside the repository (/work/shared/seeds); comparisons with it run where it is present.
     const seedFile = fileURLToPath(new URL('../../../shared/seeds/beijing-base-2023-guide.txt', import.meta.url));
     const seed = existsSync(seedFile) ? readFileSync(seedFile, 'utf8') : null;
-    const tableIds = new Set(flow.tables.map((t) => t.id));
     const table = (id: string) => flow.tables.find((t) => t.id === id)!;
     /** An expression as the loader renders it ({year} → 2023). */
     const run = (expr: string, scope: Record<string, unknown>) =>
@@ -225,7 +114,6 @@ describe('flow beijing-base-2023', () => {
         '从事为中小企业服务人员情况表', '企业服务工作站服务人员情况表', '入驻企业名单', '服务活动台账', '服务企业台账',
         '合作服务机构名单', '创新型企业培育名单', '入驻企业上市挂牌名单', '入驻企业满意度调查表',
       ]);
-      for (const t of flow.tables) expect(questionIds.has(t.id), `table id ${t.id} is also a question id`).toBe(false);
     });
 
     it.skipIf(!seed)('agrees with the seed: titles, headers, 填表说明 verbatim', () => {
@@ -269,15 +157,7 @@ describe('flow beijing-base-2023', () => {
       expect(col('listing_list', 'board')).toMatchObject({ type: 'choice', choices: ['上交所', '深交所', '北交所', '新三板'] });
       expect(col('survey_list', 'score').type).toBe('percent');
       expect(col('partner_list', 'signed').type).toBe('date');
-      const vocabularies = new Set([...shared.vocabularies, ...flow.vocabularies].map((v) => v.id));
-      for (const t of flow.tables) {
-        expect(new Set(t.columns.map((c) => c.id)).size, t.id).toBe(t.columns.length);
-        for (const c of t.columns) {
-          if (c.type === 'choice') expect(Boolean(c.choices?.length || c.choicesFrom), `${t.id}.${c.id}`).toBe(true);
-          if (c.choicesFrom) expect(vocabularies, `${t.id}.${c.id}`).toContain(c.choicesFrom);
-          if (c.label.includes('时间')) expect(c.type, `${t.id}.${c.id}`).toBe('date');
-        }
-      }
+      for (const t of flow.tables) for (const c of t.columns) if (c.label.includes('时间')) expect(c.type, `${t.id}.${c.id}`).toBe('date');
     });
 
     it('carries the 填表说明 and the 合计 rows', () => {
@@ -288,51 +168,15 @@ describe('flow beijing-base-2023', () => {
       ]);
       expect(table('resident_list').totals).toEqual(['headcount', 'area', 'leading', 'revenue']);
       expect(table('activity_ledger').totals).toEqual(['enterprises', 'people']);
-      for (const t of flow.tables) for (const c of t.totals) expect(t.columns.map((x) => x.id), `${t.id} total ${c}`).toContain(c);
     });
 
-    it('names existing evidence, and the 真实性声明函 stands at the top level', () => {
-      const defined = new Set(evidenceLists().flatMap(({ refs }) => refs.map((e) => (typeof e === 'string' ? '' : e.id))));
-      for (const t of flow.tables) {
-        expect(t.evidence.length, t.id).toBeGreaterThan(0);
-        for (const e of t.evidence) expect(defined, `${t.id} → ${String(e)}`).toContain(e);
-      }
+    it('names evidence for every table, and the 真实性声明函 stands at the top level', () => {
+      for (const t of flow.tables) expect(t.evidence.length, t.id).toBeGreaterThan(0);
       expect(flow.evidence.find((e) => e.id === 'truthfulness_declaration')!.title).toContain('附件1-2-3-1-10');
     });
 
-    it('row checks read only their columns and constants; table checks only tables and questions; all compile', () => {
-      const checkIds = [
-        ...questions.flatMap((q) => q.checks.map((c) => c.id)),
-        ...flow.checks.map((c) => c.id),
-        ...flow.tables.flatMap((t) => [...t.rowChecks, ...t.checks].map((c) => c.id)),
-      ];
-      expect(new Set(checkIds).size).toBe(checkIds.length);
-      for (const t of flow.tables) {
-        const columns = new Set(t.columns.map((c) => c.id));
-        for (const c of t.rowChecks) {
-          for (const expr of [c.assert, c.when].filter((e): e is string => Boolean(e))) {
-            expect(() => compile(expr), `${t.id}.${c.id}: ${expr}`).not.toThrow();
-            for (const name of identifiersOf(expr)) {
-              expect(columns.has(name) || CONSTANTS.has(name), `${t.id}.${c.id}: ${name} in ${expr}`).toBe(true);
-            }
-          }
-          for (const m of c.message.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
-            expect(columns.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]), `${t.id}.${c.id}: {${m[1]}}`).toBe(true);
-          }
-        }
-        for (const c of t.checks) {
-          for (const expr of [c.assert, c.when].filter((e): e is string => Boolean(e))) {
-            expect(() => compile(expr), `${t.id}.${c.id}: ${expr}`).not.toThrow();
-            for (const name of identifiersOf(expr)) {
-              expect(tableIds.has(name) || questionIds.has(name), `${t.id}.${c.id}: ${name} in ${expr}`).toBe(true);
-            }
-          }
-          for (const m of c.message.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
-            expect(questionIds.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]), `${t.id}.${c.id}: {${m[1]}}`).toBe(true);
-          }
-        }
-        for (const c of [...t.rowChecks, ...t.checks]) expect(c.message, `${t.id}.${c.id}`).toMatch(/请/);
-      }
+    it('asks the operator to act in every table check message', () => {
+      for (const t of flow.tables) for (const c of [...t.rowChecks, ...t.checks]) expect(c.message, `${t.id}.${c.id}`).toMatch(/请/);
     });
 
     it('an activity counts from 10 participants, within the evaluation year', () => {

@@ -2,9 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { FlowSchema, SharedLibrarySchema, type Flow, type EvidenceRef, type Question } from '../../src/flow/schema.ts';
-import { compile, identifiersOf } from '../../src/flow/expression.ts';
-import { loadFlow, choicesOf } from '../../src/flow/loader.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { FlowSchema, SharedLibrarySchema, type Flow, type Question } from '../../src/flow/schema.ts';
+import { compile } from '../../src/flow/expression.ts';
+import { loadFlow, choicesOf, type LoadedFlow } from '../../src/flow/loader.ts';
+import { checkFlowDir } from '../../src/flow/check.ts';
 import { buildScope } from '../../src/engine/scope.ts';
 import type { Answers, AnswerValue } from '../../src/engine/values.ts';
 
@@ -13,68 +15,23 @@ const read = (path: string) => readFileSync(root + path, 'utf8');
 
 const shared = SharedLibrarySchema.parse(parse(read('flows/_shared/hebei-service-types.yaml')));
 const SERVICE_TYPES = ['信息服务', '创业辅导', '创新支持', '人员培训', '市场营销', '投融资服务', '管理咨询', '专业服务'];
-const CONSTANTS = new Set(['year', 'prev_year', 'next_year', 'year_end', 'today']);
-const PLACEHOLDER_CONSTANTS = new Set(['year', 'prev_year', 'next_year']);
 const TODAY = '2026-11-21';
 
-function readCsv(text: string): string[][] {
-  return text
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(','));
-}
-
-/** Every expression in a flow, with where it stands. */
-function expressions(flow: Flow): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  const evidence = (where: string, refs: EvidenceRef[]) =>
-    refs.forEach((e) => typeof e !== 'string' && e.when && out.push({ where: `${where} evidence ${e.id}`, expr: e.when }));
-  for (const s of flow.sections) {
-    if (s.when) out.push({ where: `section ${s.id}`, expr: s.when });
-    for (const q of s.questions) {
-      if (q.when) out.push({ where: `${q.id} when`, expr: q.when });
-      if (q.type === 'derived') out.push({ where: `${q.id} formula`, expr: q.formula });
-      for (const c of q.checks) {
-        out.push({ where: `${q.id} check ${c.id}`, expr: c.assert });
-        if (c.when) out.push({ where: `${q.id} check ${c.id} when`, expr: c.when });
-      }
-      evidence(q.id, q.evidence);
-    }
-  }
-  for (const c of flow.checks) {
-    out.push({ where: `check ${c.id}`, expr: c.assert });
-    if (c.when) out.push({ where: `check ${c.id} when`, expr: c.when });
-  }
-  for (const ind of flow.indicators) {
-    if (ind.when) out.push({ where: `indicator ${ind.number}`, expr: ind.when });
-    evidence(`indicator ${ind.number}`, ind.evidence);
-  }
-  flow.evidence.forEach((e) => e.when && out.push({ where: `evidence ${e.id}`, expr: e.when }));
-  return out;
-}
-
-function evidenceLists(flow: Flow): { where: string; refs: EvidenceRef[] }[] {
-  return [
-    ...flow.sections.flatMap((s) => s.questions).map((q) => ({ where: q.id, refs: q.evidence })),
-    ...flow.thresholds.map((t) => ({ where: `T${t.number}`, refs: t.evidence })),
-    ...flow.indicators.map((i) => ({ where: `indicator ${i.number}`, refs: i.evidence })),
-    { where: 'flow', refs: flow.evidence },
-  ];
-}
-
-function messages(flow: Flow): { where: string; text: string }[] {
-  const questions = flow.sections.flatMap((s) => s.questions);
-  return [
-    ...questions.flatMap((q) => q.checks.map((c) => ({ where: `${q.id} ${c.id}`, text: c.message }))),
-    ...flow.checks.map((c) => ({ where: c.id, text: c.message })),
-    ...questions.map((q) => ({ where: `${q.id} label`, text: q.label })),
-    ...questions.map((q) => ({ where: `${q.id} help`, text: q.help ?? '' })),
-  ];
-}
+const readCsv = (text: string) => parseCsv(text, { skip_empty_lines: true }) as string[][];
 
 /** A stored answer as the engine keeps it. */
 const answer = (value: AnswerValue) => ({ value, skipped: false as const });
+
+/** A question or flow check of a loaded flow, and whether it holds in a scope ('skipped' when its `when` does not). */
+function checksOf(loaded: LoadedFlow) {
+  const check = (id: string) => [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)].find((k) => k.id === id)!;
+  const holds = (id: string, s: Record<string, unknown>) => {
+    const k = check(id);
+    if (k.when && compile(k.when)(s) !== true) return 'skipped';
+    return compile(k.assert)(s);
+  };
+  return { check, holds };
+}
 
 interface Case {
   id: 'hebei-platform' | 'hebei-base';
@@ -110,8 +67,10 @@ const CASES: Case[] = [
 describe.each(CASES)('flow $id', (c) => {
   const flow: Flow = FlowSchema.parse(parse(read(`flows/${c.id}/flow.yaml`)));
   const questions = flow.sections.flatMap((s) => s.questions);
-  const questionIds = new Set(questions.map((q) => q.id));
-  const orgColumns = new Set(Object.keys(flow.directory.columns).map((k) => `org_${k}`));
+
+  it('passes every generic check of `shenbao flows check`', () => {
+    expect(checkFlowDir(`${root}flows/${c.id}`)).toEqual([]);
+  });
 
   it('parses and carries its identity', () => {
     expect(flow.id).toBe(c.id);
@@ -132,33 +91,6 @@ describe.each(CASES)('flow $id', (c) => {
     expect(questions.some((q) => q.label.includes('审核意见'))).toBe(false);
   });
 
-  it('has unique question, check and evidence ids', () => {
-    expect(questionIds.size).toBe(questions.length);
-    const checkIds = [...questions.flatMap((q) => q.checks.map((k) => k.id)), ...flow.checks.map((k) => k.id)];
-    expect(new Set(checkIds).size).toBe(checkIds.length);
-  });
-
-  it('reads only question ids, constants and org_ directory columns in expressions, and all compile', () => {
-    const all = expressions(flow);
-    expect(all.length).toBeGreaterThan(10);
-    for (const { where, expr } of all) {
-      expect(() => compile(expr), `${where}: ${expr}`).not.toThrow();
-      for (const name of identifiersOf(expr)) {
-        const known = questionIds.has(name) || CONSTANTS.has(name) || orgColumns.has(name);
-        expect(known, `${where}: unknown identifier ${name} in ${expr}`).toBe(true);
-      }
-    }
-  });
-
-  it('renders placeholders only for question ids, org_ columns and years', () => {
-    for (const { where, text } of messages(flow)) {
-      for (const m of text.matchAll(/\{([a-z_][a-z0-9_]*)\}/g)) {
-        const known = questionIds.has(m[1]) || PLACEHOLDER_CONSTANTS.has(m[1]) || orgColumns.has(m[1]);
-        expect(known, `${where}: {${m[1]}}`).toBe(true);
-      }
-    }
-  });
-
   it('writes years as placeholders', () => {
     for (const q of questions) {
       expect(q.label, q.id).not.toMatch(/20\d\d/);
@@ -166,20 +98,6 @@ describe.each(CASES)('flow $id', (c) => {
       expect(q.help ?? '', q.id).not.toMatch(/(?<!〔)20\d\d(?!〕)/);
     }
     for (const e of flow.evidence) expect(e.title, e.id).not.toMatch(/20\d\d/);
-  });
-
-  it('refers only to defined evidence, each defined once', () => {
-    const defined = new Map<string, string>();
-    for (const { where, refs } of evidenceLists(flow)) {
-      for (const e of refs) {
-        if (typeof e === 'string') continue;
-        expect(defined.has(e.id), `evidence ${e.id} defined twice (${defined.get(e.id)}, ${where})`).toBe(false);
-        defined.set(e.id, where);
-      }
-    }
-    for (const { where, refs } of evidenceLists(flow)) {
-      for (const e of refs) if (typeof e === 'string') expect(defined.has(e), `${where} → ${e}`).toBe(true);
-    }
   });
 
   it('carries the three content points of the 专项审计报告 as evidence', () => {
@@ -203,14 +121,12 @@ describe.each(CASES)('flow $id', (c) => {
     flow.indicators.forEach((ind, i) => {
       expect(ind.questions[0], ind.number).toBe(sa[i].id);
       expect(ind.evidence.length, ind.number).toBeGreaterThan(0);
-      for (const id of ind.questions) expect(questionIds, `indicator ${ind.number}: ${id}`).toContain(id);
     });
   });
 
-  it('marks derived shares and growth for confirmation, and explains extra questions', () => {
+  it('marks derived shares and growth for confirmation', () => {
     for (const q of questions) {
       if (q.type === 'derived') expect(q.confirm && Boolean(q.explain), q.id).toBe(true);
-      if (q.extra) expect(q.help, q.id).toBeTruthy();
       if (q.type === 'percent') expect([q.min, q.max], q.id).toEqual([0, 100]);
       if (q.label.includes('可后附')) {
         expect(q.type, q.id).toBe('text');
@@ -246,7 +162,6 @@ describe.each(CASES)('flow $id', (c) => {
     expect(loaded.directory).toHaveLength(c.rows);
     expect(loaded.flow.title).toContain('2024年度');
     expect(loaded.constants).toMatchObject({ year: 2024, prev_year: 2023 });
-    for (const q of loaded.questions.values()) if (q.prefill) expect(Object.keys(loaded.flow.directory.columns), q.id).toContain(q.prefill);
   });
 });
 
@@ -323,13 +238,7 @@ describe('hebei-platform computations', () => {
     expect(s.served_growth).toBe(-10);
   });
 
-  const check = (id: string) =>
-    [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)].find((k) => k.id === id)!;
-  const holds = (id: string, s: Record<string, unknown>) => {
-    const k = check(id);
-    if (k.when && compile(k.when)(s) !== true) return 'skipped';
-    return compile(k.assert)(s);
-  };
+  const { check, holds } = checksOf(loaded);
 
   it('refuses parts larger than their totals', () => {
     expect(holds('owned_rented_within_service_area', scope)).toBe(true);
@@ -406,13 +315,7 @@ describe('hebei-base computations', () => {
     expect(scope.resident_small_share).toBe(75);
   });
 
-  const check = (id: string) =>
-    [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)].find((k) => k.id === id)!;
-  const holds = (id: string, s: Record<string, unknown>) => {
-    const k = check(id);
-    if (k.when && compile(k.when)(s) !== true) return 'skipped';
-    return compile(k.assert)(s);
-  };
+  const { check, holds } = checksOf(loaded);
 
   it('refuses parts larger than their totals', () => {
     expect(holds('small_within_resident', scope)).toBe(true);
