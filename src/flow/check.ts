@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts';
-import { FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
+import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
 import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
 
 /**
@@ -151,6 +151,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     evidence(`${tp}.evidence`, table.evidence);
   });
   literalPlaceholders(flow, '', add);
+  issues.push(...checkDirectory(loaded));
   return issues;
 }
 
@@ -166,6 +167,39 @@ function literalPlaceholders(node: unknown, path: string, add: (path: string, me
   } else if (node && typeof node === 'object') {
     for (const [key, value] of Object.entries(node)) if (key !== 'message') literalPlaceholders(value, path ? `${path}.${key}` : key, add);
   }
+}
+
+/**
+ * The directory (名录): its columns are the declared ones, every row has a unique number, and a column that
+ * prefills a choice question holds only that question's choices (a directory category the form cannot accept
+ * would warn every platform of that category).
+ */
+function checkDirectory(loaded: LoadedFlow): FlowIssue[] {
+  const file = join(loaded.dir, loaded.flow.directory.file);
+  const issues: FlowIssue[] = [];
+  const declared = Object.keys(loaded.flow.directory.columns);
+  const header = Object.keys(loaded.directory[0] ?? {});
+  for (const column of declared) if (!header.includes(column)) issues.push({ file, path: '表头', message: `缺少声明的列“${column}”` });
+  for (const column of header) if (!declared.includes(column)) issues.push({ file, path: '表头', message: `列“${column}”没有在 flow.yaml 的 directory.columns 中声明` });
+  for (const column of loaded.flow.directory.label) {
+    if (!declared.includes(column)) issues.push({ file: join(loaded.dir, 'flow.yaml'), path: 'directory.label', message: `名录没有“${column}”这一列` });
+  }
+  const seen = new Map<number, number>();
+  loaded.directory.forEach((entry, i) => {
+    if (seen.has(entry.seq)) issues.push({ file, path: `第${i + 2}行.seq`, message: `序号 ${entry.seq} 与第${seen.get(entry.seq)! + 2}行重复` });
+    seen.set(entry.seq, i);
+  });
+  for (const q of loaded.questions.values()) {
+    if (!q.prefill || (q.type !== 'choice' && q.type !== 'multi')) continue;
+    const allowed = new Set(choicesOf(loaded, q).flatMap((c) => [c.value, c.label]));
+    loaded.directory.forEach((entry, i) => {
+      const value = entry[q.prefill!];
+      if (value !== undefined && value !== '' && !allowed.has(String(value))) {
+        issues.push({ file, path: `第${i + 2}行.${q.prefill}`, message: `“${value}”不是题目 ${q.id}（${q.label}）的选项` });
+      }
+    });
+  }
+  return issues;
 }
 
 /** Load and check one flow folder; problems come back as a list, never thrown. */

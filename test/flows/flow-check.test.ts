@@ -173,3 +173,27 @@ describe('flows check: vocabularies and questions', () => {
     ]);
   });
 });
+
+describe('flows check: the directory', () => {
+  /** A copy of the shipped flows with one directory's CSV changed; returns that flow's folder. */
+  function brokenDirectory(id: string, change: (csv: string) => string): string {
+    const flows = join(tmp, `flows-${++copies}`);
+    cpSync(FLOWS_DIR, flows, { recursive: true });
+    const file = join(flows, id, 'directory.csv');
+    writeFileSync(file, change(readFileSync(file, 'utf8')));
+    return join(flows, id);
+  }
+  const report = (dir: string) => checkFlowDir(dir).map((i) => `${i.file.split('/').slice(-2).join('/')}: ${i.path}: ${i.message}`);
+
+  it('reports a category the form cannot accept, where the directory prefills a choice question', () => {
+    const dir = brokenDirectory('beijing-platform-2024', (csv) => csv.replace(/^(1,[^\n]*,)创业辅导,/m, '$1创业咨询,'));
+    expect(report(dir)).toEqual(['beijing-platform-2024/directory.csv: 第2行.category: “创业咨询”不是题目 service_category（申报服务类别）的选项']);
+  });
+
+  it('reports a repeated number and an undeclared column', () => {
+    const dup = brokenDirectory('beijing-base-2023', (csv) => csv.replace(/^2,/m, '1,'));
+    expect(report(dup)).toEqual(['beijing-base-2023/directory.csv: 第3行.seq: 序号 1 与第2行重复']);
+    const extra = brokenDirectory('hebei-platform', (csv) => csv.replace(/^([^\n]*)/, '$1,note').replace(/\n(\d+,[^\n]*)/g, '\n$1,'));
+    expect(report(extra)).toEqual(['hebei-platform/directory.csv: 表头: 列“note”没有在 flow.yaml 的 directory.columns 中声明']);
+  });
+});
