@@ -141,15 +141,17 @@ export class Router {
   private async begin(tx: Tx, identity: Identity, match: Match, today: string): Promise<Outbound> {
     const { loaded, entry } = match;
     const flowId = loaded.flow.id;
+    const roles = loaded.flow.directory;
+    const column = (name: string | undefined) => (name && entry[name] !== undefined && entry[name] !== '' ? String(entry[name]) : null);
     const org = await tx.organisation.upsert({
       where: { flowId_seq: { flowId, seq: entry.seq } },
       create: {
         flowId,
         seq: entry.seq,
         unitName: entry.unit,
-        name: String(entry.platform ?? entry.base ?? '') || null,
-        district: String(entry.district ?? entry.city ?? '') || null,
-        category: entry.category ? String(entry.category) : null,
+        name: column(roles.name),
+        district: column(roles.region),
+        category: column(roles.category),
         extra: entry,
       },
       update: {},

@@ -181,8 +181,10 @@ function checkDirectory(loaded: LoadedFlow): FlowIssue[] {
   const header = Object.keys(loaded.directory[0] ?? {});
   for (const column of declared) if (!header.includes(column)) issues.push({ file, path: '表头', message: `缺少声明的列“${column}”` });
   for (const column of header) if (!declared.includes(column)) issues.push({ file, path: '表头', message: `列“${column}”没有在 flow.yaml 的 directory.columns 中声明` });
-  for (const column of loaded.flow.directory.label) {
-    if (!declared.includes(column)) issues.push({ file: join(loaded.dir, 'flow.yaml'), path: 'directory.label', message: `名录没有“${column}”这一列` });
+  const { label, name, region, category } = loaded.flow.directory;
+  const named: [string, string | undefined][] = [...label.map((c, i): [string, string] => [`directory.label.${i}`, c]), ['directory.name', name], ['directory.region', region], ['directory.category', category]];
+  for (const [path, column] of named) {
+    if (column && !declared.includes(column)) issues.push({ file: join(loaded.dir, 'flow.yaml'), path, message: `名录没有“${column}”这一列` });
   }
   const seen = new Map<number, number>();
   loaded.directory.forEach((entry, i) => {

@@ -218,8 +218,12 @@ export const DirectorySchema = z.object({
   ref: z.string().min(1),
   /** The CSV column holding the name an operator searches by (unit name). */
   key: z.string().default('unit'),
-  /** The CSV column whose value is shown with the key when choosing (e.g. district, base name). */
+  /** The CSV columns whose values are shown with the key when choosing (e.g. district, base name). */
   label: z.array(z.string()).default([]),
+  /** Which columns hold the base/platform name, the district or city, and the service category, for summaries. */
+  name: z.string().optional(),
+  region: z.string().optional(),
+  category: z.string().optional(),
   columns: z.record(z.string(), z.string()).describe('CSV column → Chinese heading'),
 });
 

@@ -21,6 +21,10 @@ describe('Beijing platform 2024', () => {
     const first = await chat.say('黑钻石（北京）文化传媒股份有限公司');
     expect(first).toContain('黑钻石中小企业公共服务平台');
     expect(first).toContain('名录登记为：创业辅导');
+    // The organisation is recorded with the directory's name, district and category, for coordinators' summaries.
+    expect(await chat.db.prisma.organisation.findFirstOrThrow()).toMatchObject({
+      unitName: '黑钻石（北京）文化传媒股份有限公司', name: '黑钻石中小企业公共服务平台', district: '丰台区', category: '创业辅导',
+    });
     const warned = await chat.say('综合咨询');
     expect(warned).toContain('⚠️');
     expect(warned).toContain('创业辅导');
