@@ -24,6 +24,15 @@ async function answerAll(lines: string[]) {
   return last;
 }
 
+/** Complete 【一】, go to 【三】 and answer up to the 高精尖 question with 80 enterprises, `small` of them small or micro. */
+async function reachGjjQuestion(small: string) {
+  await startAsBase();
+  await answerAll(SECTION_ONE);
+  await chat.say('确认');
+  await chat.say('第3节');
+  await answerAll(['80', small, '新一代信息技术、智能制造']);
+}
+
 async function declarationId() {
   const d = await chat.db.prisma.declaration.findFirstOrThrow();
   return d.id;
@@ -68,22 +77,14 @@ describe('section 【一】 and threshold feedback in 【三】', () => {
   });
 
   it('passes threshold 3 for 45 small enterprises at a 高精尖 manufacturing base', async () => {
-    await startAsBase();
-    await answerAll(SECTION_ONE);
-    await chat.say('确认');
-    await chat.say('第3节');
-    await answerAll(['80', '45', '新一代信息技术、智能制造']);
+    await reachGjjQuestion('45');
     const reply = await chat.say('是');
     expect(reply).not.toContain('门槛条件3');
     expect(await chat.say('门槛')).toMatch(/✅ 满足　门槛条件3/);
   });
 
   it('an edit of an earlier answer flips the threshold, and the history keeps old and new values', async () => {
-    await startAsBase();
-    await answerAll(SECTION_ONE);
-    await chat.say('确认');
-    await chat.say('第3节');
-    await answerAll(['80', '45', '新一代信息技术、智能制造']);
+    await reachGjjQuestion('45');
     expect(await chat.say('否')).toContain('❌ 门槛条件3');
 
     const jump = await chat.say('修改 【三】1 其中小微企业家数');
@@ -98,11 +99,8 @@ describe('section 【一】 and threshold feedback in 【三】', () => {
   });
 
   it('an edit that makes the concentration fall below 60 % is said at once', async () => {
-    await startAsBase();
-    await answerAll(SECTION_ONE);
-    await chat.say('确认');
-    await chat.say('第3节');
-    await answerAll(['80', '65', '新一代信息技术、智能制造', '否']);
+    await reachGjjQuestion('65');
+    await chat.say('否');
     expect(await chat.say('70')).toContain('入驻企业产业集聚度（%） = 87.5%');
     await chat.say('修改 1');
     const reply = await chat.say('200');

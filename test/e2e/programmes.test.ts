@@ -9,6 +9,13 @@ const ALL = () => ['beijing-base-2023', 'beijing-platform-2024', 'hebei-base', '
 let chat: ChatHarness;
 afterEach(async () => chat?.close());
 
+/** Open a chat on all four programmes and name the organisation; returns the reply to the name. */
+async function startAs(unit: string) {
+  chat = await openChat({ flows: ALL() });
+  await chat.say('/start');
+  return chat.say(unit);
+}
+
 async function answers() {
   const d = await chat.db.prisma.declaration.findFirstOrThrow();
   return loadAnswers(chat.db.prisma, d.id);
@@ -16,9 +23,7 @@ async function answers() {
 
 describe('Beijing platform 2024', () => {
   it('warns when the declared category differs from the directory and keeps the 情况说明', async () => {
-    chat = await openChat({ flows: ALL() });
-    await chat.say('/start');
-    const first = await chat.say('黑钻石（北京）文化传媒股份有限公司');
+    const first = await startAs('黑钻石（北京）文化传媒股份有限公司');
     expect(first).toContain('黑钻石中小企业公共服务平台');
     expect(first).toContain('名录登记为：创业辅导');
     // The organisation is recorded with the directory's name, district and category, for coordinators' summaries.
@@ -34,9 +39,7 @@ describe('Beijing platform 2024', () => {
   });
 
   it('accepts the directory category without a warning and asks only that category’s 【三】 variant', async () => {
-    chat = await openChat({ flows: ALL() });
-    await chat.say('/start');
-    await chat.say('黑钻石（北京）文化传媒股份有限公司');
+    await startAs('黑钻石（北京）文化传媒股份有限公司');
     const next = await chat.say('是');
     expect(next).not.toContain('⚠️');
     const section3 = await chat.say('第3节');
@@ -49,9 +52,7 @@ describe('Beijing platform 2024', () => {
 
 describe('Hebei base', () => {
   it('takes the service grid row by row, shows the totals back and saves on confirmation', async () => {
-    chat = await openChat({ flows: ALL() });
-    await chat.say('/start');
-    await chat.say('邦辰');
+    await startAs('邦辰');
     expect(await chat.say('第4节')).toContain('请填写“信息服务”');
     const second = await chat.say('12 30 150');
     expect(second).toContain('合计：服务活动次数 12次，服务企业数 30家，服务人数 150人');
@@ -71,9 +72,7 @@ describe('Hebei base', () => {
   });
 
   it('computes the growth figures and asks the operator to confirm them', async () => {
-    chat = await openChat({ flows: ALL() });
-    await chat.say('/start');
-    await chat.say('邦辰');
+    await startAs('邦辰');
     await chat.say('第4节');
     await chat.say('信息服务 12 100 150；创业辅导 5 60 80');
     await chat.say('其余为0');
@@ -97,9 +96,7 @@ describe('Hebei base', () => {
 
 describe('a unit listed in both Hebei directories', () => {
   it('chooses which declaration to work on', async () => {
-    chat = await openChat({ flows: ALL() });
-    await chat.say('/start');
-    const choose = await chat.say('唐山百川智能机器股份有限公司');
+    const choose = await startAs('唐山百川智能机器股份有限公司');
     expect(choose).toContain('找到 2 个相符的名录条目');
     expect(choose).toContain('全省中小企业公共服务示范平台运营情况表');
     expect(choose).toContain('全省小型微型企业创业创新示范基地运营情况表');
