@@ -6,7 +6,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { formatDerived } from '../engine/format.ts';
 import { buildScope, orgScope, type Env } from '../engine/scope.ts';
-import { askedQuestions, isPending, positionOf, type SectionEvent } from '../engine/section-machine.ts';
+import { askedQuestions, isPending, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
 import type { Answers, MatrixValue } from '../engine/values.ts';
@@ -339,7 +339,3 @@ export class Router {
   }
 }
 
-/** Where a declaration stands for a section, without changing anything (for status views). */
-export function currentPosition(snapshot: unknown) {
-  return positionOf((snapshot as { value?: unknown } | null)?.value);
-}

@@ -34,8 +34,3 @@ export function collectMatrix(loaded: LoadedFlow, question: MatrixQuestion, coll
   const value = { ...before, ...parsed.value };
   return { ok: true, value: { value, missing: missingRows(loaded, question, value) } };
 }
-
-/** Column totals (合计 of each measure over all rows): the figures the official table's 合计 shows. */
-export function matrixTotals(question: MatrixQuestion, value: MatrixValue): Record<string, number> {
-  return Object.fromEntries(question.columns.map((c) => [c.id, Object.values(value).reduce((acc, row) => acc + (row[c.id] ?? 0), 0)]));
-}

@@ -62,7 +62,3 @@ export async function sectionStatuses(tx: Tx, declarationId: string): Promise<Re
 export async function lockDeclaration(tx: Tx, declarationId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM "Declaration" WHERE id = ${declarationId} FOR UPDATE`;
 }
-
-export async function answerHistory(tx: Tx, declarationId: string, questionId?: string) {
-  return tx.answerHistory.findMany({ where: { declarationId, ...(questionId ? { questionId } : {}) }, orderBy: { createdAt: 'asc' } });
-}
