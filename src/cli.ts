@@ -13,6 +13,7 @@ import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat } from './main.ts';
+import { questionTitle } from './engine/format.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
 
@@ -74,7 +75,7 @@ flows
       console.log(`${described.title}（${described.id}，评价年度 ${described.year}）`);
       for (const s of described.sections) {
         console.log(`\n${s.title}`);
-        for (const q of s.questions) console.log(`  ${q.ref} ${q.label}  [${q.id}: ${q.type}${q.required ? '' : '，选填'}]`);
+        for (const q of s.questions) console.log(`  ${questionTitle(q as never)}  [${q.id}: ${q.type}${q.required ? '' : '，选填'}]`);
       }
       console.log('\n门槛条件：');
       for (const t of described.thresholds) console.log(`  ${t.number}. ${t.text}`);

@@ -1,10 +1,9 @@
 import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
-import { formatDerived, formatStored } from '../engine/format.ts';
-import { askedQuestions, isPending } from '../engine/section-machine.ts';
+import { formatDerived, formatMatrix, formatStored, questionTitle } from '../engine/format.ts';
+import { askedQuestions, isPending, questionsAskedNow } from '../engine/section-machine.ts';
 import type { Answers, MatrixValue } from '../engine/values.ts';
-import { formatMatrix } from '../engine/format.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
@@ -54,11 +53,6 @@ export function sectionLabel(section: Section): string {
   return section.ref.startsWith('【') ? `${section.ref}${section.title}` : `${section.ref}、${section.title}`;
 }
 
-/** “【一】15 建筑面积”: the seed reference's head and the label, without repeating the label. */
-export function questionTitle(q: Question): string {
-  const head = q.ref.match(/^(【[^】]+】[\d（）()]*|[一二三四五六七八九十]（[一二三四五六七八九十]）[\d、]*)/)?.[1] ?? q.ref.split(/\s/)[0];
-  return `${head} ${q.label}`;
-}
 
 /** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
 export function renderQuestion(
@@ -72,7 +66,7 @@ export function renderQuestion(
   /** Asked again right after a refusal: the notes were just read, so only the question and how to answer. */
   again = false,
 ): Outbound {
-  const asked = askedQuestions(section).filter((x) => isRelevant(loaded, x, scope));
+  const asked = questionsAskedNow(loaded, section, scope);
   const index = asked.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
   const entering = again || (q.type === 'matrix' && collected && Object.keys(collected).length > 0);
@@ -125,7 +119,7 @@ export function renderExplain(warnings: string[]): string {
 }
 
 /** A section's answers with their numbers, for the end-of-section review and for “查看”. */
-export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, final: boolean): Outbound {
+export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, env: Env, final: boolean): Outbound {
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览：`];
   let n = 0;
   for (const q of section.questions) {
@@ -133,7 +127,7 @@ export function renderReview(loaded: LoadedFlow, section: Section, answers: Answ
     n++;
     lines.push(`${n}. ${questionTitle(q)}：${formatStored(loaded, q, answers[q.id], scope)}`);
   }
-  const missing = askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, { today: String(scope.today) }));
+  const missing = askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, env));
   if (missing.length) lines.push(`尚未回答的必填项：${missing.map((q) => q.ref).join('、')}`);
   if (final) {
     lines.push('请核对。回复“确认”完成本节；要更正请回复“修改 序号”，例如“修改 2”。');

@@ -4,9 +4,9 @@ import { loadAnswers, lockDeclaration, sectionStatuses } from '../store/declarat
 import { isUniqueViolation } from '../store/errors.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
-import { formatDerived } from '../engine/format.ts';
+import { formatDerived, questionTitle } from '../engine/format.ts';
 import { buildScope, orgScope, type Env } from '../engine/scope.ts';
-import { askedQuestions, isPending, type SectionEvent } from '../engine/section-machine.ts';
+import { isPending, questionsAskedNow, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
 import type { Answers, MatrixValue } from '../engine/values.ts';
@@ -204,7 +204,7 @@ export class Router {
       }
       case 'review': {
         const scope = buildScope(loaded, answers, env);
-        const list = renderReview(loaded, current, answers, scope, false);
+        const list = renderReview(loaded, current, answers, scope, env, false);
         return this.respond(loaded, await turn(), env, [list.text]);
       }
       case 'sections':
@@ -226,7 +226,7 @@ export class Router {
           return this.respond(loaded, await turn(), env, before);
         }
         if (!isRelevant(loaded, question, scope)) {
-          before.push(`按您之前的回答，${question.ref} ${question.label} 不需要填写。`);
+          before.push(`按您之前的回答，${questionTitle(question)} 不需要填写。`);
           return this.respond(loaded, await turn(), env, before);
         }
         const section = loaded.sectionOf.get(question.id)!;
@@ -256,7 +256,7 @@ export class Router {
     const statuses = await sectionStatuses(tx, declarationId);
     const scope = buildScope(loaded, answers, env);
     return loaded.flow.sections.map((section) => {
-      const asked = askedQuestions(section).filter((q) => isRelevant(loaded, q, scope));
+      const asked = questionsAskedNow(loaded, section, scope);
       const answered = asked.filter((q) => !isPending(loaded, q, answers, env)).length;
       return { section, status: statuses[section.id] ?? 'not_started', answered, total: asked.length };
     });
@@ -298,7 +298,7 @@ export class Router {
     for (const q of loaded.questions.values()) {
       if (q.type !== 'derived' || q.confirm) continue;
       const [a, b] = [scopeBefore[q.id], scopeAfter[q.id]];
-      if (b !== null && b !== a) parts.push(`已自动计算：${q.ref} ${q.label} = ${formatDerived(q, b as number)}${q.explain ? `（${q.explain}）` : ''}`);
+      if (b !== null && b !== a) parts.push(`已自动计算：${questionTitle(q)} = ${formatDerived(q, b as number)}${q.explain ? `（${q.explain}）` : ''}`);
     }
     parts.push(
       ...renderVerdictChanges(
@@ -327,7 +327,7 @@ export class Router {
       case 'confirming':
         return renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue);
       case 'review':
-        return renderReview(loaded, section, answers, scope, true);
+        return renderReview(loaded, section, answers, scope, env, true);
       case 'done':
         return { text: `${sectionLabel(section)} 已完成。回复“目录”选择其他部分，或“修改 序号”更正本节答案。` };
       default: {

@@ -7,6 +7,7 @@ import { assessValue } from './assess-answer.ts';
 import { parseAnswer, parseCell, parseInteger, type Parsed } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers, TableValue } from './values.ts';
+import { questionTitle } from './format.ts';
 
 /**
  * Headless filling: answers keyed by question id (as a person would type them, or as JSON values) run through the
@@ -85,7 +86,7 @@ export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, 
   for (const question of loaded.questions.values()) {
     if (!(question.id in input) || question.type === 'derived') continue;
     const raw = input[question.id];
-    const where = { field: question.id, ref: `${question.ref} ${question.label}` };
+    const where = { field: question.id, ref: questionTitle(question) };
     if (raw === null || raw === undefined || raw === '') {
       if (!question.required) answers[question.id] = { value: null, skipped: true };
       continue;
@@ -108,7 +109,7 @@ export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, 
   for (const question of loaded.questions.values()) {
     if (question.type === 'derived') derived[question.id] = scope[question.id] as number | null;
     else if (question.required && isRelevant(loaded, question, scope) && !answers[question.id]) {
-      missing.push({ field: question.id, ref: `${question.ref} ${question.label}`, message: '未填写' });
+      missing.push({ field: question.id, ref: questionTitle(question), message: '未填写' });
     }
   }
   const tableProblems: TableProblem[] = [];

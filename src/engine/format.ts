@@ -111,3 +111,9 @@ export function renderMessage(message: string, loaded: LoadedFlow, answers: Reco
     return id in scope && scope[id] !== null ? String(scope[id]) : whole;
   });
 }
+
+/** “【一】15 建筑面积”: the seed reference's head and the label, without repeating the label. */
+export function questionTitle(q: Question): string {
+  const head = q.ref.match(/^(【[^】]+】[\d（）()]*|[一二三四五六七八九十]（[一二三四五六七八九十]）[\d、]*)/)?.[1] ?? q.ref.split(/\s/)[0];
+  return `${head} ${q.label}`;
+}

@@ -1,6 +1,7 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { sectionMachine } from './section-machine.ts';
+import { questionTitle } from './format.ts';
 
 /**
  * A section's machine as a Mermaid state diagram, read from the built XState machine itself (not from the flow file),
@@ -32,7 +33,7 @@ export function sectionGraph(loaded: LoadedFlow, section: Section): string {
   };
   const walk = (node: Node) => {
     const question = loaded.questions.get(node.key);
-    if (question && node.parent === root) lines.push(`  state "${question.ref} ${question.label.replace(/"/g, "'")}" as ${mermaidId(node.id)}`);
+    if (question && node.parent === root) lines.push(`  state "${questionTitle(question).replace(/"/g, "'")}" as ${mermaidId(node.id)}`);
     for (const [event, list] of node.transitions) {
       if (event === 'JUMP') continue; // every question is a JUMP target: drawn once below
       for (const t of list) for (const target of t.target ?? []) edge(node, target, `${event}${t.guard ? ` [${guardName(t.guard)}]` : ''}`);

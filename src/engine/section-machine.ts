@@ -51,6 +51,14 @@ export function askedQuestions(section: Section): Question[] {
   return section.questions.filter(isAsked);
 }
 
+/**
+ * The questions the operator is asked given the answers so far: relevant ones, and a computed value to confirm only
+ * once it can be computed. What progress counts and what “第 3/17 题” numbers.
+ */
+export function questionsAskedNow(loaded: LoadedFlow, section: Section, scope: Record<string, unknown>): Question[] {
+  return askedQuestions(section).filter((q) => isRelevant(loaded, q, scope) && (q.type !== 'derived' || scope[q.id] !== null));
+}
+
 /** Whether a question still needs an answer: relevant and unanswered (a derived value needs a fresh confirmation). */
 export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, env: Env): boolean {
   const scope = buildScope(loaded, answers, env);

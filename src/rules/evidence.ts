@@ -3,6 +3,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Evidence, EvidenceRef } from '../flow/schema.ts';
 import type { Answers, UploadValue } from '../engine/values.ts';
 import { isRelevant } from './relevance.ts';
+import { questionTitle } from '../engine/format.ts';
 
 /**
  * The evidence checklist (证明材料): what each threshold, scoring indicator and upload asks for, given the answers
@@ -35,7 +36,7 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
   for (const i of loaded.flow.indicators) add(i.evidence, `评分指标${i.number}`, !i.when || holds(i.when, scope) !== false);
   for (const q of loaded.questions.values()) {
     if (!isRelevant(loaded, q, scope) && q.when) continue;
-    add(q.evidence, `${q.ref} ${q.label}`);
+    add(q.evidence, questionTitle(q));
     if (q.type === 'upload' && (answers[q.id]?.value as UploadValue | null)?.status === 'provided') {
       for (const ref of q.evidence) {
         const item = items.get(typeof ref === 'string' ? ref : ref.id);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { evaluate, holds, identifiersOf, type Scope } from '../flow/expression.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Threshold } from '../flow/schema.ts';
-import { renderMessage } from '../engine/format.ts';
+import { questionTitle, renderMessage } from '../engine/format.ts';
 import type { Answers } from '../engine/values.ts';
 
 /**
@@ -23,7 +23,7 @@ export type Verdict = z.infer<typeof VerdictSchema>;
 function missingLabels(loaded: LoadedFlow, names: string[]): string[] {
   return names.map((name) => {
     const q = loaded.questions.get(name);
-    return q ? `${q.ref} ${q.label}` : name;
+    return q ? questionTitle(q) : name;
   });
 }
 

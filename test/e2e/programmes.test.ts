@@ -42,6 +42,8 @@ describe('Beijing platform 2024', () => {
     await startAs('黑钻石（北京）文化传媒股份有限公司');
     const next = await chat.say('是');
     expect(next).not.toContain('⚠️');
+    // Computed shares waiting for their inputs are not counted as answered.
+    expect(await chat.say('目录')).toContain('【二】运营情况　未开始');
     const section3 = await chat.say('第3节');
     expect(section3).toContain('【三】2（1） 上一年度开展创业相关服务活动次数');
     const review = await chat.say('查看');
