@@ -340,3 +340,14 @@ describe('hebei-base computations', () => {
     expect(compile(q.when!)({ ...scope, unit_changed: false })).toBe(false);
   });
 });
+
+describe('hebei-base 利润总额', () => {
+  it('takes a loss as a negative amount, as the form writes it, and refuses words', async () => {
+    const { fillAnswers } = await import('../../src/engine/fill.ts');
+    const loaded = loadFlow(root + 'flows/hebei-base');
+    const loss = fillAnswers(loaded, { total_profit: '-35.5' }, { today: TODAY });
+    expect(loss.errors).toEqual([]);
+    expect(loss.answers.total_profit?.value).toBe('-35.5');
+    expect(fillAnswers(loaded, { total_profit: '亏损' }, { today: TODAY }).errors[0]?.message).toContain('不是有效的数字');
+  });
+});
