@@ -52,6 +52,11 @@ export function buildScope(loaded: LoadedFlow, answers: Answers, env: Env): Scop
   for (const [id, question] of loaded.questions) {
     if (question.type === 'derived') continue;
     scope[id] = scopeValue(question, answers[id]?.value);
+    // The text written after 其他, as `<id>_other`: '' rather than missing, so a rule can test it without waiting.
+    if ((question.type === 'choice' || question.type === 'multi') && question.other) {
+      const value = answers[id]?.value as { other?: string } | null | undefined;
+      scope[`${id}_other`] = value ? (value.other ?? '') : null;
+    }
   }
   // Derived values may build on one another: evaluate in flow order, twice for forward references.
   for (let pass = 0; pass < 2; pass++) {

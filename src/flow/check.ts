@@ -25,6 +25,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     ...Object.keys(loaded.constants),
     'today',
     ...directoryColumns.map((c) => `org_${c}`),
+    ...[...loaded.questions.values()].filter((q) => (q.type === 'choice' || q.type === 'multi') && q.other).map((q) => `${q.id}_other`),
   ]);
 
   /** Remember where an id was first used; report the second use with the first's path. */

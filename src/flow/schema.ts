@@ -8,7 +8,8 @@ import { z } from 'zod';
  * Every string may contain `{year}` (the evaluation year), `{prev_year}`, `{next_year}`, rendered at load; messages
  * may also contain `{<question id>}`, rendered with the operator's answer.
  * Expressions also see the constants year, prev_year, next_year, year_end ("YYYY-12-31"), today, and the
- * organisation's directory entry as `org_<column>` (e.g. org_category, org_district).
+ * organisation's directory entry as `org_<column>` (e.g. org_category, org_district), and for a choice with an
+ * "other" option the text written after it as `<id>_other`.
  */
 
 const id = z

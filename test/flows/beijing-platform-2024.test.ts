@@ -270,6 +270,9 @@ describe('beijing-platform-2024 thresholds', () => {
     expect(status(2, { assets_current: a('120'), unit_nature: choice('事业单位') })).toBe('review');
     expect(status(2, { assets_current: a('120'), unit_nature: choice('社会团体') })).toBe('review');
     expect(status(2, { assets_current: a('500'), unit_nature: choice('社会团体') })).toBe('pass');
+    // 机关 is not a choice on the form: declared under 其他, it is recognised from the text.
+    expect(status(2, { assets_current: a('120'), unit_nature: a({ value: '其他', other: '区政府机关服务中心' }) })).toBe('review');
+    expect(status(2, { assets_current: a('120'), unit_nature: a({ value: '其他', other: '民办非企业单位' }) })).toBe('fail');
     const v = verdict(2, { ...passing, assets_current: a('120') });
     expect(v.reason).toContain('300万元');
     expect(v.reason).toContain('120万元');
