@@ -165,8 +165,10 @@ const listChoices = (choices: NormalChoice[]) => choices.map((c, i) => `${i + 1}
 /** Splits "其他：民办非企业" into the choice and its text. */
 function splitOther(text: string, other: string | undefined): { head: string; rest?: string } {
   if (!other) return { head: text };
-  const m = text.match(new RegExp(`^(${other}|\\d+)\\s*[:：\\-—（(]?\\s*(.*?)[)）]?$`));
-  if (m && m[2] && (m[1] === other || m[1] !== undefined)) return { head: m[1], rest: m[2] };
+  const escaped = other.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // "其他：民办非企业", "其他（民办非企业）" or the option's number followed by the text.
+  const m = text.match(new RegExp(`^(${escaped}|\\d+)\\s*[:：\\-—（(]?\\s*(.*?)[)）]?$`));
+  if (m && m[2]) return { head: m[1], rest: m[2] };
   return { head: text };
 }
 
