@@ -182,9 +182,16 @@ export class Router {
     const organisation = await tx.organisation.findUnique({ where: { id: declaration.organisationId } });
     const env: Env = { today, org: orgScope(organisation?.extra as Record<string, unknown>) };
     const author = { userId: identity.userId, channel: identity.channel };
-    const answers = await loadAnswers(tx, declaration.id);
+    let answers = await loadAnswers(tx, declaration.id);
     const current = sectionById(loaded, declaration.currentSectionId);
-    const turn = (event?: SectionEvent, sectionId?: string) => runTurn(tx, loaded, declaration, { event, sectionId, author, env });
+    // Answers read once per message and carried from turn to turn, not read again by each.
+    const turn = async (event?: SectionEvent, sectionId?: string) => {
+      const result = await runTurn(tx, loaded, declaration, { event, sectionId, author, env, answers });
+      answers = result.answersAfter;
+      return result;
+    };
+    /** Where the operator is in the current section, without changing anything. */
+    const position = async () => stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env).position;
     const before: string[] = [];
 
     switch (command?.kind) {
@@ -198,8 +205,8 @@ export class Router {
       case 'skip':
         return this.respond(loaded, await turn({ type: 'SKIP' }), env);
       case 'confirm': {
-        const step = stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env);
-        if (step.position.phase === 'review' || step.position.phase === 'done') return this.respond(loaded, await turn({ type: 'CONFIRM' }), env);
+        const { phase } = await position();
+        if (phase === 'review' || phase === 'done') return this.respond(loaded, await turn({ type: 'CONFIRM' }), env);
         return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
       }
       case 'review': {
@@ -240,8 +247,8 @@ export class Router {
       case 'evidence':
         return { text: renderEvidence(evidenceChecklist(loaded, answers, buildScope(loaded, answers, env))) };
       case 'help': {
-        const step = stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env);
-        const q = step.position.questionId ? loaded.questions.get(step.position.questionId) : undefined;
+        const { questionId } = await position();
+        const q = questionId ? loaded.questions.get(questionId) : undefined;
         const lines = [q?.help ? `本题说明（${q.ref}）：${q.help}` : '', '可用的说法：', COMMAND_HELP].filter(Boolean);
         return this.respond(loaded, await turn(), env, [lines.join('\n')]);
       }

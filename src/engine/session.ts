@@ -51,9 +51,10 @@ export async function runTurn(
   tx: Tx,
   loaded: LoadedFlow,
   declaration: { id: string; currentSectionId: string | null },
-  options: { sectionId?: string; event?: SectionEvent; author: Author; env: Env },
+  /** `answers`: the declaration's answers when the caller has just read them in this transaction. */
+  options: { sectionId?: string; event?: SectionEvent; author: Author; env: Env; answers?: Answers },
 ): Promise<TurnResult> {
-  const answersBefore = await loadAnswers(tx, declaration.id);
+  const answersBefore = options.answers ?? (await loadAnswers(tx, declaration.id));
   let section = sectionById(loaded, options.sectionId ?? declaration.currentSectionId);
   let step = await stepAndSave(tx, loaded, declaration.id, section, answersBefore, options.env, options.author, options.event);
   const emitted = [...step.emitted];
