@@ -60,8 +60,7 @@ export function questionsAskedNow(loaded: LoadedFlow, section: Section, scope: R
 }
 
 /** Whether a question still needs an answer: relevant and unanswered (a derived value needs a fresh confirmation). */
-export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, env: Env): boolean {
-  const scope = buildScope(loaded, answers, env);
+export function isPending(loaded: LoadedFlow, question: Question, answers: Answers, env: Env, scope = buildScope(loaded, answers, env)): boolean {
   if (!isRelevant(loaded, question, scope)) return false;
   const stored = answers[question.id];
   if (question.type === 'derived') {
@@ -75,6 +74,16 @@ export function isPending(loaded: LoadedFlow, question: Question, answers: Answe
 export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
   const questions = askedQuestions(section);
   const assessments = new WeakMap<object, Assessment>();
+  // One scope per answers object: the `next` state asks every question whether it is pending, and the answers in the
+  // context are never changed in place (assign replaces them), so the scope can be shared across those guards.
+  const scopes = new WeakMap<Answers, { today: string; org: OrgValues; scope: ReturnType<typeof buildScope> }>();
+  const scopeOf = (context: SectionContext) => {
+    const hit = scopes.get(context.answers);
+    if (hit && hit.today === context.today && hit.org === context.org) return hit.scope;
+    const scope = buildScope(loaded, context.answers, context);
+    scopes.set(context.answers, { today: context.today, org: context.org, scope });
+    return scope;
+  };
 
   const assess = (context: SectionContext, questionId: string, event: { type: 'ANSWER'; text: string }): Assessment => {
     let result = assessments.get(event);
@@ -94,7 +103,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     return collectMatrix(loaded, q, collected(context, questionId), event.type === 'ANSWER' ? event.text : '');
   };
   const relevant = (context: SectionContext, questionId: string) =>
-    isRelevant(loaded, loaded.questions.get(questionId)!, buildScope(loaded, context.answers, context));
+    isRelevant(loaded, loaded.questions.get(questionId)!, scopeOf(context));
   const withAnswer = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers => ({
     ...context.answers,
     [questionId]: { value, skipped, note },
@@ -108,7 +117,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       emitted: {} as SectionEmitted,
     },
     guards: {
-      isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context),
+      isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context, scopeOf(context)),
       isRelevant: ({ context }, p: { questionId: string }) => relevant(context, p.questionId),
       answerInvalid: ({ context, event }, p: { questionId: string }) =>
         event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'invalid',
@@ -127,7 +136,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
       jumpTarget: ({ context, event }, p: { questionId: string }) =>
         event.type === 'JUMP' && event.questionId === p.questionId && relevant(context, p.questionId),
-      allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context) || !q.required),
+      allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context, scopeOf(context)) || !q.required),
     },
     actions: {
       reportInvalid: emit(({ context, event }, p: { questionId: string }) => ({
