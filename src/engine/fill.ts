@@ -4,7 +4,7 @@ import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds, type Verdict } from '../rules/thresholds.ts';
 import { checkTables, coerceRows, type TableProblem } from '../rules/table-checks.ts';
 import { assessValue } from './assess-answer.ts';
-import { parseAnswer, parseCell, parseInteger, type Parsed } from './parse-answer.ts';
+import { parseAnswer, parseInteger, parseRowObject, type Parsed } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers, TableValue } from './values.ts';
 import { questionTitle } from './format.ts';
@@ -34,16 +34,10 @@ export interface FillResult {
 export function coerceAnswer(loaded: LoadedFlow, question: Question, raw: unknown, today: string): Parsed {
   if (question.type === 'table' && Array.isArray(raw)) {
     const rows: Record<string, string | number | boolean | null>[] = [];
-    for (const [i, row] of raw.entries()) {
-      if (!row || typeof row !== 'object') return { ok: false, message: `第 ${i + 1} 行应是一个对象（按列名填写）` };
-      const out: Record<string, string | number | boolean | null> = {};
-      for (const column of question.columns) {
-        const cell = (row as Record<string, unknown>)[column.id] ?? (row as Record<string, unknown>)[column.label];
-        const parsed = parseCell(cell === undefined || cell === null ? '' : String(cell), column, loaded, today);
-        if (!parsed.ok) return { ok: false, message: `第 ${i + 1} 行“${column.label}”：${parsed.message}` };
-        out[column.id] = parsed.value;
-      }
-      rows.push(out);
+    for (const [i, item] of raw.entries()) {
+      const { row, errors } = parseRowObject(item, question.columns, loaded, today);
+      if (errors.length) return { ok: false, message: `第 ${i + 1} 行${errors[0]}` };
+      rows.push(row);
     }
     if (rows.length < question.minRows) return { ok: false, message: `至少需要 ${question.minRows} 行，给出了 ${rows.length} 行` };
     if (question.maxRows !== undefined && rows.length > question.maxRows) return { ok: false, message: `最多 ${question.maxRows} 行，给出了 ${rows.length} 行` };

@@ -237,6 +237,29 @@ export function parseCell(raw: string, column: Column, flow: Pick<LoadedFlow, 'v
   }
 }
 
+/**
+ * A row given as an object (from a JSON/YAML file or a spreadsheet), cells looked up by column id or heading and
+ * typed by their column. Returns the row and one message per bad cell.
+ */
+export function parseRowObject(
+  item: unknown,
+  columns: Column[],
+  flow: Pick<LoadedFlow, 'vocabularies'>,
+  today: string,
+  options: { allOptional?: boolean } = {},
+): { row: Record<string, string | number | boolean | null>; errors: string[] } {
+  const row: Record<string, string | number | boolean | null> = {};
+  const errors: string[] = [];
+  if (!item || typeof item !== 'object') return { row, errors: ['应是一个按列名填写的对象'] };
+  for (const column of columns) {
+    const cell = (item as Record<string, unknown>)[column.id] ?? (item as Record<string, unknown>)[column.label];
+    const parsed = parseCell(cell === undefined || cell === null ? '' : String(cell), options.allOptional ? { ...column, required: false } : column, flow, today);
+    if (parsed.ok) row[column.id] = parsed.value;
+    else errors.push(`“${column.label}”：${parsed.message}`);
+  }
+  return { row, errors };
+}
+
 /** A small table: one row per line (or separated by ；), cells separated by ，, | or tabs. */
 export function parseTable(raw: string, q: { columns: Column[]; minRows?: number; maxRows?: number }, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed<TableValue> {
   const text = raw.normalize('NFKC').trim();

@@ -1,8 +1,8 @@
 import { holds, type Scope } from '../flow/expression.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
-import type { AnnexTable, Column } from '../flow/schema.ts';
+import type { AnnexTable } from '../flow/schema.ts';
 import { renderMessage } from '../engine/format.ts';
-import { parseCell } from '../engine/parse-answer.ts';
+import { parseRowObject } from '../engine/parse-answer.ts';
 import { buildScope, type Env } from '../engine/scope.ts';
 import type { Answers, TableValue } from '../engine/values.ts';
 
@@ -25,13 +25,9 @@ export function coerceRows(loaded: LoadedFlow, table: AnnexTable, raw: unknown, 
   const rows: TableValue = [];
   if (!Array.isArray(raw)) return { rows, problems: [{ table: table.id, level: 'error', message: `${table.title}应是行的列表` }] };
   raw.forEach((item, i) => {
-    const row: Record<string, string | number | boolean | null> = {};
-    for (const column of table.columns) {
-      const cell = (item as Record<string, unknown>)?.[column.id] ?? (item as Record<string, unknown>)?.[column.label];
-      const parsed = parseCell(cell === undefined || cell === null ? '' : String(cell), { ...column, required: false } as Column, loaded, today);
-      if (!parsed.ok) problems.push({ table: table.id, row: i + 1, level: 'error', message: `${table.title}第 ${i + 1} 行“${column.label}”：${parsed.message}` });
-      else row[column.id] = parsed.value;
-    }
+    // Annex rows may leave cells empty: a missing cell is for the table's own checks to judge, not a parse error.
+    const { row, errors } = parseRowObject(item, table.columns, loaded, today, { allOptional: true });
+    for (const error of errors) problems.push({ table: table.id, row: i + 1, level: 'error', message: `${table.title}第 ${i + 1} 行${error}` });
     rows.push(row);
   });
   return { rows, problems };
