@@ -8,6 +8,8 @@ import { FLOWS_DIR, FlowError, getFlow, listFlowIds } from './flow/loader.ts';
 import { checkFlowDir } from './flow/check.ts';
 import { describeFlow, describeFill } from './flow/describe.ts';
 import { fillAnswers } from './engine/fill.ts';
+import { isoDateInChina } from './engine/today.ts';
+import { orgScope } from './engine/scope.ts';
 import { sectionGraph } from './engine/machine-graph.ts';
 import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
@@ -20,7 +22,6 @@ import { questionTitle } from './engine/format.ts';
 const program = new Command();
 program.name('shenbao').description('申报助手：示范基地与示范平台年度绩效评价申报').showHelpAfterError('（运行 shenbao --help 查看用法）');
 
-const today = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(new Date());
 
 program
   .command('start')
@@ -115,8 +116,8 @@ program
     if (!input || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('答案文件应是一个以题目 id 为键的对象，例如 {"resident_small": 45}');
     const entry = opts.org ? loaded.directory.find((e) => String(e.seq) === opts.org) : undefined;
     if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
-    const org = Object.fromEntries(Object.entries(entry ?? {}).map(([k, v]) => [`org_${k}`, v]));
-    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: today(), org }, tables as Record<string, unknown>);
+    const org = orgScope(entry);
+    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: isoDateInChina(), org }, tables as Record<string, unknown>);
     const described = describeFill(loaded, result);
     console.log(opts.json ? JSON.stringify(described, null, 2) : described.text);
     if (result.errors.length) process.exitCode = 2;

@@ -9,6 +9,7 @@ import { buildScope, orgScope, type Env } from '../engine/scope.ts';
 import { isPending, questionsAskedNow, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
+import { isoDateInChina } from '../engine/today.ts';
 import type { Answers, MatrixValue } from '../engine/values.ts';
 import { loadSectionSnapshot } from '../store/declaration-repository.ts';
 import { isRelevant } from '../rules/relevance.ts';
@@ -35,7 +36,6 @@ export interface RouterOptions {
 type Identity = { id: string; userId: string; channel: string; chatState: unknown; activeDeclarationId: string | null };
 type DeclarationRow = { id: string; flowId: string; currentSectionId: string | null; organisationId: string };
 
-const todayIn = (date: Date) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai' }).format(date);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;
@@ -47,7 +47,7 @@ export class Router {
   /** Handle one inbound message. A redelivered message (same idempotency key) changes nothing and gets no reply. */
   async handle(raw: Inbound): Promise<Outbound[]> {
     const inbound = InboundSchema.parse(raw);
-    const today = todayIn(this.options.now?.() ?? new Date());
+    const today = isoDateInChina(this.options.now?.() ?? new Date());
     try {
       return await this.options.db.prisma.$transaction(
         async (tx) => {

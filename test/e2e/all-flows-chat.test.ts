@@ -7,6 +7,7 @@ import { getFlow, type LoadedFlow } from '../../src/flow/loader.ts';
 import type { Question } from '../../src/flow/schema.ts';
 import { positionOf } from '../../src/engine/section-machine.ts';
 import { fillAnswers } from '../../src/engine/fill.ts';
+import { orgScope } from '../../src/engine/scope.ts';
 
 /**
  * Every programme answered in full through the chat, from the same complete fixtures the headless fill uses: each
@@ -81,7 +82,7 @@ describe('a complete declaration of every programme through the chat', () => {
       expect(reply).toContain(`全部 ${loaded.flow.sections.length} 个部分已填写完成`);
       expect(reply).not.toContain('❌');
       // The chat and the headless fill agree on every threshold.
-      const headless = fillAnswers(loaded, answers, { today: '2026-11-21', org: Object.fromEntries(Object.entries(loaded.directory.find((e) => e.seq === seq)!).map(([k, v]) => [`org_${k}`, v])) });
+      const headless = fillAnswers(loaded, answers, { today: '2026-11-21', org: orgScope(loaded.directory.find((e) => e.seq === seq)) });
       expect(headless.thresholds.every((t) => t.status === 'pass')).toBe(true);
       for (const t of headless.thresholds) expect(reply).toContain(`✅ 满足　门槛条件${t.number} `);
     });
