@@ -1,7 +1,7 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import { checksTouching, runChecks } from '../rules/checks.ts';
-import { normalise, parseAnswer } from './parse-answer.ts';
+import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
 
@@ -39,8 +39,10 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
   if (question.type === 'derived') {
     const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };
-    const parsed = parseAnswer(question, text, loaded, env.today);
-    return parsed.ok ? { kind: 'ok', value: { confirmed: current as number } } : { kind: 'invalid', message: parsed.message };
+    const yes = parseYesNo(text);
+    if (!yes.ok) return { kind: 'invalid', message: yes.message };
+    if (!yes.value) return { kind: 'invalid', message: '计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。' };
+    return { kind: 'ok', value: { confirmed: current as number } };
   }
   const parsed = parseAnswer(question, text, loaded, env.today);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message };

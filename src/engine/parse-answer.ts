@@ -333,9 +333,8 @@ export function parseAnswer(question: Question, raw: string, flow: Pick<LoadedFl
     case 'table': return parseTable(raw, question, flow, today);
     case 'matrix': return parseMatrix(raw, choicesOf(flow, question), question.columns);
     case 'upload': return ok({ status: 'pending', files: [] });
-    case 'derived': {
-      const yes = parseYesNo(raw);
-      return yes.ok ? (yes.value ? ok({ confirmed: 1 }) : fail('计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。')) : yes;
-    }
+    case 'derived':
+      // A computed value is not typed: the operator only confirms it (see assessAnswer, which knows its value).
+      return fail('该项由系统根据其他数据计算，无需填写。');
   }
 }
