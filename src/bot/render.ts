@@ -161,13 +161,22 @@ export function renderVerdicts(verdicts: Verdict[]): string {
   return lines.join('\n');
 }
 
-/** The evidence checklist, grouped by what requires each item. */
+/**
+ * The evidence checklist: what the documents require, then — apart, so nobody takes them for requirements — what the
+ * assistant suggests (建议材料), each with what it supports.
+ */
 export function renderEvidence(items: EvidenceItem[]): string {
-  const missing = items.filter((i) => i.status === 'missing');
   if (items.length === 0) return '按目前的回答，没有需要准备的证明材料。';
-  const lines = [`需准备的证明材料共 ${items.length} 项，尚缺 ${missing.length} 项（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`];
-  for (const [n, item] of items.entries()) {
-    lines.push(`${n + 1}. ${item.status === 'provided' ? '✅' : '□'} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}）`);
+  const required = items.filter((i) => !i.suggested);
+  const suggested = items.filter((i) => i.suggested);
+  const missing = required.filter((i) => i.status === 'missing');
+  const line = (item: EvidenceItem, n: number) =>
+    `${n}. ${item.status === 'provided' ? '✅' : '□'} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}）`;
+  const lines = [`申报文件要求的证明材料共 ${required.length} 项，尚缺 ${missing.length} 项（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`];
+  required.forEach((item, i) => lines.push(line(item, i + 1)));
+  if (suggested.length) {
+    lines.push('', `建议材料 ${suggested.length} 项（申报文件未列明，助手建议准备，用于支撑自评要点，不是必交材料）：`);
+    suggested.forEach((item, i) => lines.push(line(item, required.length + i + 1)));
   }
   return lines.join('\n');
 }

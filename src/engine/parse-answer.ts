@@ -59,33 +59,34 @@ function checkBounds<T extends number>(value: T, q: { min?: number; max?: number
   return ok(value);
 }
 
-/** Amounts in 万元 accept "1.2万", "3,500", "12000元", "1.5亿"; the result is an exact decimal string. */
-export function parseAmount(raw: string, q: { unit?: '万元' | '元'; min?: number; max?: number; decimals?: number }): Parsed<string> {
+/** What one unit of each amount unit is worth in 元. */
+const YUAN: Record<string, number> = { 元: 1, 万元: 1e4, 万: 1e4, 亿元: 1e8, 亿: 1e8 };
+
+/**
+ * Amounts accept "1.2万", "3,500", "12000元", "1.5亿" and convert them into the question's unit (万元 by default, or
+ * 元 or 亿元 as the seed's field says); the result is an exact decimal string.
+ */
+export function parseAmount(raw: string, q: { unit?: '万元' | '元' | '亿元'; min?: number; max?: number; decimals?: number }): Parsed<string> {
   const unit = q.unit ?? '万元';
   let text = normalise(raw).replace(/\s+/g, '').replace(/^¥|^￥/, '');
   let factor = new Decimal(1);
-  const scales: [string, Decimal][] = [
-    ['亿元', new Decimal(unit === '万元' ? 10000 : 1e8)],
-    ['亿', new Decimal(unit === '万元' ? 10000 : 1e8)],
-    ['万元', new Decimal(unit === '万元' ? 1 : 10000)],
-    ['万', new Decimal(unit === '万元' ? 1 : 10000)],
-    ['元', new Decimal(unit === '万元' ? 0.0001 : 1)],
-  ];
-  for (const [suffix, f] of scales) {
+  for (const suffix of ['亿元', '亿', '万元', '万', '元']) {
     if (text.endsWith(suffix)) {
       text = text.slice(0, -suffix.length);
-      factor = f;
+      factor = new Decimal(YUAN[suffix]).dividedBy(YUAN[unit]);
       break;
     }
   }
   // Amounts are non-negative unless the flow says otherwise (a loss in 利润总额 is negative).
-  const d = parseDecimalText(text, `金额（${unit}）`, unit === '万元' ? '1234.5 或 1.2万' : '12000', q.min !== undefined && q.min < 0);
+  const example = { 万元: '1234.5 或 1.2万', 元: '12000', 亿元: '1.5 或 3000万' }[unit];
+  const d = parseDecimalText(text, `金额（${unit}）`, example, q.min !== undefined && q.min < 0);
   if (!d.ok) return d;
   const value = d.value.times(factor);
   if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (q.max !== undefined && value.greaterThan(q.max)) return fail(`金额不能大于 ${q.max}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (value.greaterThan(1e12)) return fail(`${quoted(raw)}过大，请检查单位是否为${unit}。`);
-  const decimals = q.decimals ?? 4;
+  // To the 元 unless the flow says otherwise.
+  const decimals = q.decimals ?? Math.log10(YUAN[unit]);
   if (value.decimalPlaces() > decimals) return fail(`金额最多保留 ${decimals} 位小数（单位：${unit}），您填写的是${quoted(raw)}。`);
   return ok(value.toString());
 }

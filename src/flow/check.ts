@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts';
 import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
 import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
+import { findSeed, Seed } from './seed.ts';
 
 /**
  * Cross-reference checks beyond the schema: every expression compiles and names only questions, constants or
- * directory columns that exist; ids are unique; vocabularies, evidence, prefills and placeholders all resolve. Each
- * problem is reported with its file and path, so an editor of flow.yaml can find it.
+ * directory columns that exist; ids are unique; vocabularies, evidence, prefills and placeholders all resolve; and the
+ * flow claims nothing its seed does not say: an evidence item's words and a rule's reference are found in the seed, or
+ * the item is marked as the assistant's addition (extra, with a reason). Each problem is reported with its file and
+ * path, so an editor of flow.yaml can find it.
  */
 
 const FILTREX_FUNCTIONS = new Set(['abs', 'ceil', 'empty', 'exists', 'floor', 'log', 'log2', 'log10', 'max', 'min', 'round', 'sqrt']);
@@ -37,6 +40,18 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       return first.get(id)!;
     };
   };
+  const seedFile = findSeed(loaded.dir, flow.seed);
+  if (!seedFile) add('seed', `找不到依据文件“${flow.seed}”（在申报项目文件夹、SHENBAO_SEEDS_DIR 或 ../shared/seeds 中）；没有它无法核对材料和规则的出处`);
+  const seed = seedFile ? Seed.read(seedFile) : null;
+  /** An addition says why; anything else the seed must say, at the reference given. */
+  const provenance = (path: string, item: { extra: boolean; reason?: string; ref?: string }) => {
+    if (item.extra) {
+      if (!item.reason) add(`${path}.reason`, '助手补充的项（extra）需要 reason 说明为何补充');
+      return;
+    }
+    const missing = item.ref && seed?.missingPart(item.ref);
+    if (missing) add(`${path}.ref`, `依据文件中找不到“${missing}”；请改为依据文件中的出处，或标记 extra: true 并在 reason 中说明`);
+  };
   const questionId = unique('题目');
   const checkId = unique('检查');
   const tableId = unique('表格');
@@ -63,6 +78,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   const checks = (path: string, list: Check[], scope: Set<string>, messageNames: Set<string>, what?: string) =>
     list.forEach((c, i) => {
       checkId(`${path}.${i}.id`, c.id);
+      provenance(`${path}.${i}`, c);
       expression(`${path}.${i}.assert`, c.assert, scope);
       expression(`${path}.${i}.when`, c.when, scope);
       placeholders(`${path}.${i}.message`, c.message, messageNames, what);
@@ -76,6 +92,11 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     else if (JSON.stringify(first.evidence) === JSON.stringify(e)) add(`${path}.id`, `证明材料“${e.id}”重复定义（与 ${first.path} 相同；其他地方请只写 id 引用）`);
     else add(`${path}.id`, `证明材料“${e.id}”重复定义且内容不同（另见 ${first.path}）；请只定义一次，其他地方写 id 引用`);
     expression(`${path}.when`, e.when);
+    provenance(path, e);
+    const words = e.quote ?? e.title;
+    if (!e.extra && seed && !seed.says(words)) {
+      add(`${path}.${e.quote ? 'quote' : 'title'}`, `依据文件中没有“${words}”的字样：请在 quote 中写出依据文件要求该材料的原文，或标记 extra: true 并在 reason 中说明为何建议准备（将列为“建议材料”）`);
+    }
   };
   const evidence = (path: string, refs: EvidenceRef[]) =>
     refs.forEach((ref, i) => {
@@ -124,11 +145,21 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   });
   checks('checks', flow.checks, known, known);
   flow.thresholds.forEach((t, i) => {
+    provenance(`thresholds.${i}`, { extra: false, ref: t.ref });
     t.cases.forEach((c, j) => {
-      expression(`thresholds.${i}.cases.${j}.when`, c.when);
-      expression(`thresholds.${i}.cases.${j}.pass`, c.pass);
-      expression(`thresholds.${i}.cases.${j}.reviewWhen`, c.reviewWhen);
-      placeholders(`thresholds.${i}.cases.${j}.message`, c.message, known);
+      const cp = `thresholds.${i}.cases.${j}`;
+      expression(`${cp}.when`, c.when);
+      expression(`${cp}.pass`, c.pass);
+      expression(`${cp}.reviewWhen`, c.reviewWhen);
+      if (c.message) placeholders(`${cp}.message`, c.message, known);
+      c.conditions?.forEach((condition, k) => {
+        const kp = `${cp}.conditions.${k}`;
+        expression(`${kp}.pass`, condition.pass);
+        expression(`${kp}.reviewWhen`, condition.reviewWhen);
+        placeholders(`${kp}.message`, condition.message, known);
+        if (condition.reviewMessage) placeholders(`${kp}.reviewMessage`, condition.reviewMessage, known);
+        provenance(kp, condition);
+      });
     });
     t.reviewAfter.forEach((id, j) => loaded.questions.has(id) || add(`thresholds.${i}.reviewAfter.${j}`, `题目“${id}”不存在`));
     evidence(`thresholds.${i}.evidence`, t.evidence);

@@ -24,12 +24,28 @@ export const ChoiceSchema = z.union([
   z.object({ value: z.string().min(1), label: z.string().min(1), help: z.string().optional() }),
 ]);
 
-/** A document the organisation must provide (证明材料). Referenced elsewhere by its id. */
+/**
+ * The assistant's own addition (a question, document or rule the seed does not state): marked, with the reason shown
+ * to the operator, so nothing is presented as a requirement of the documents that they do not make.
+ */
+const addition = {
+  extra: z.boolean().default(false).describe("the assistant's addition, not a requirement of the seed"),
+  reason: z.string().min(1).optional().describe('why the assistant adds it (required with extra), shown to the operator'),
+};
+
+/**
+ * A document the organisation must provide (证明材料). Referenced elsewhere by its id. Unless it is marked `extra`
+ * (then listed as 建议材料, suggested), the seed must name it: its `quote` — by default its title — is found in the
+ * seed's text, which `shenbao flows check` verifies.
+ */
 export const EvidenceSchema = z.object({
   id,
   title: z.string().min(1).describe('what the document is, worded as in the seed'),
   detail: z.string().optional().describe('further requirement from the seed, e.g. 社保需提供1-12月的整年的记录'),
   when: expression.optional().describe('required only when this holds'),
+  ref: z.string().min(1).optional().describe('where the seed asks for it, when not where it is listed (e.g. 四（一）9)'),
+  quote: z.string().min(1).optional().describe("the seed's own words naming the document, when the title paraphrases them"),
+  ...addition,
 });
 
 /** Evidence named in a threshold, indicator or upload question: a full definition or the id of one defined elsewhere. */
@@ -42,7 +58,8 @@ export const CheckSchema = z.object({
   when: expression.optional(),
   level: z.enum(['error', 'warning']).default('error'),
   message: z.string().min(1).describe('Chinese, says what is wrong and what to send instead'),
-  ref: z.string().optional(),
+  ref: z.string().optional().describe('where the seed states the rule; a rule without one is a plausibility check of the assistant'),
+  ...addition,
 });
 
 const columnTypes = z.enum(['text', 'integer', 'amount', 'percent', 'area', 'date', 'year', 'choice', 'yesno']);
@@ -89,8 +106,8 @@ export const QuestionSchema = z.discriminatedUnion('type', [
   z.object({
     ...questionBase,
     type: z.literal('amount'),
-    unit: z.enum(['万元', '元']).default('万元'),
-    decimals: z.number().int().min(0).max(6).default(4),
+    unit: z.enum(['万元', '元', '亿元']).default('万元'),
+    decimals: z.number().int().min(0).max(8).optional().describe('default: to the 元 (4 for 万元, 8 for 亿元, 2 for 元)'),
     ...numericBounds,
   }),
   z.object({ ...questionBase, type: z.literal('percent'), decimals: z.number().int().min(0).max(4).default(2), ...numericBounds }),
@@ -160,14 +177,37 @@ export const SectionSchema = z.object({
   questions: z.array(QuestionSchema).min(1),
 });
 
-/** One case of a threshold rule; the first whose `when` holds applies. */
-export const ThresholdCaseSchema = z.object({
-  when: expression.optional(),
+/**
+ * One condition of a threshold. False: the verdict is fail, or review when `onFail` is review or `reviewWhen` holds
+ * (relaxable, or a point the seed does not make disqualifying: a person decides). The message names this condition
+ * and the value, e.g. 成立时间不足两年：注册于{reg_date}，至{year_end}不满两年.
+ */
+export const ThresholdConditionSchema = z.object({
   pass: expression,
-  /** When the rule fails but this holds, the verdict is review (relaxable, a person decides), not fail. */
   reviewWhen: expression.optional(),
-  message: z.string().min(1).describe('said on failure, quoting the rule and the value'),
+  onFail: z.enum(['fail', 'review']).default('fail'),
+  message: z.string().min(1).describe('said when the condition does not hold'),
+  reviewMessage: z.string().min(1).optional().describe('said instead when the verdict is review, e.g. naming both dates'),
+  ref: z.string().min(1).optional(),
+  ...addition,
 });
+
+/**
+ * One case of a threshold rule; the first whose `when` holds applies. Either one rule (`pass`, `message`) or several
+ * `conditions`, each named on its own when it fails: a verdict names what failed, not the whole rule.
+ */
+export const ThresholdCaseSchema = z
+  .object({
+    when: expression.optional(),
+    pass: expression.optional(),
+    /** When the rule fails but this holds, the verdict is review (relaxable, a person decides), not fail. */
+    reviewWhen: expression.optional(),
+    message: z.string().min(1).optional().describe('said on failure, quoting the rule and the value'),
+    conditions: z.array(ThresholdConditionSchema).optional(),
+  })
+  .refine((c) => (c.conditions ? !c.pass : Boolean(c.pass && c.message)), {
+    message: '每个 case 写 pass 和 message（一条规则），或写 conditions（多个分条件），二者选一',
+  });
 
 export const ThresholdSchema = z.object({
   number: z.number().int().positive(),
@@ -202,6 +242,10 @@ export const AnnexTableSchema = z.object({
   note: z.string().optional().describe('填表说明, verbatim'),
   columns: z.array(ColumnSchema).min(1),
   totals: z.array(id).default([]).describe('columns summed in a 合计 row'),
+  /** Rows the seed's layout ends with besides 合计, computed, never typed, e.g. 平均满意度 (the column's mean). */
+  footer: z
+    .array(z.object({ label: z.string().min(1), column: id, aggregate: z.enum(['sum', 'mean']) }))
+    .default([]),
   rowChecks: z.array(CheckSchema).default([]),
   checks: z.array(CheckSchema).default([]),
   evidence: z.array(EvidenceRefSchema).default([]),
@@ -259,6 +303,7 @@ export type QuestionType = Question['type'];
 export type Section = z.infer<typeof SectionSchema>;
 export type Threshold = z.infer<typeof ThresholdSchema>;
 export type ThresholdCase = z.infer<typeof ThresholdCaseSchema>;
+export type ThresholdCondition = z.infer<typeof ThresholdConditionSchema>;
 export type Indicator = z.infer<typeof IndicatorSchema>;
 export type Vocabulary = z.infer<typeof VocabularySchema>;
 export type AnnexTable = z.infer<typeof AnnexTableSchema>;

@@ -7,7 +7,8 @@ import { questionTitle } from '../engine/format.ts';
 
 /**
  * The evidence checklist (证明材料): what each threshold, scoring indicator and upload asks for, given the answers
- * (an item's `when` decides whether it applies: the certificate when certified, eight documents when not).
+ * (an item's `when` decides whether it applies: the certificate when certified, eight documents when not). Items the
+ * seed requires come first, in the seed's order; the assistant's suggestions (建议材料) after them, marked as such.
  */
 
 export interface EvidenceItem {
@@ -17,6 +18,9 @@ export interface EvidenceItem {
   /** What requires it: 门槛条件3, 评分指标8.1, 【六】 绩效报告, 附表1-2-3-1-4 … */
   requiredBy: string[];
   status: 'missing' | 'provided';
+  /** The assistant's suggestion (建议材料), not a document the seed requires; `reason` says why it is suggested. */
+  suggested: boolean;
+  reason?: string;
 }
 
 export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: Scope): EvidenceItem[] {
@@ -27,7 +31,15 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
       const evidence: Evidence | undefined = typeof ref === 'string' ? loaded.evidence.get(ref) : ref;
       // An item whose condition cannot be decided yet is listed: better asked for early than forgotten.
       if (!evidence || (evidence.when && holds(evidence.when, scope) === false)) continue;
-      const item = items.get(evidence.id) ?? { id: evidence.id, title: evidence.title, detail: evidence.detail, requiredBy: [], status: 'missing' as const };
+      const item = items.get(evidence.id) ?? {
+        id: evidence.id,
+        title: evidence.title,
+        detail: evidence.detail,
+        requiredBy: [],
+        status: 'missing' as const,
+        suggested: evidence.extra,
+        reason: evidence.reason,
+      };
       if (!item.requiredBy.includes(requiredBy)) item.requiredBy.push(requiredBy);
       items.set(evidence.id, item);
     }
@@ -46,5 +58,6 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
   }
   for (const t of loaded.flow.tables) add(t.evidence, t.ref);
   add(loaded.flow.evidence, '申报材料');
-  return [...items.values()];
+  const all = [...items.values()];
+  return [...all.filter((i) => !i.suggested), ...all.filter((i) => i.suggested)];
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { evaluate, holds, identifiersOf, type Scope } from '../flow/expression.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
-import type { Threshold } from '../flow/schema.ts';
+import type { Threshold, ThresholdCase, ThresholdCondition } from '../flow/schema.ts';
 import { questionTitle, renderMessage } from '../engine/format.ts';
 import type { Answers } from '../engine/values.ts';
 
 /**
  * 门槛条件 verdicts: pass, fail, unknown (data missing) or review (relaxable, or needs a person's reading of documents).
- * Pure: a function of the flow and the answers.
+ * Pure: a function of the flow and the answers. A case made of several conditions names each one that does not hold,
+ * and decides as soon as it can: one failed condition fails the threshold even while others still lack data.
  */
 
 export const VerdictStatus = z.enum(['pass', 'fail', 'unknown', 'review']);
@@ -20,6 +21,9 @@ export const VerdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
+/** Said after a reason whose verdict is review, unless the condition words its own review message. */
+const REVIEW_NOTE = '（该条件可放宽，需由主管部门审核认定）';
+
 function missingLabels(loaded: LoadedFlow, names: string[]): string[] {
   return names.map((name) => {
     const q = loaded.questions.get(name);
@@ -27,12 +31,30 @@ function missingLabels(loaded: LoadedFlow, names: string[]): string[] {
   });
 }
 
-function missingOf(expression: string, scope: Scope): string[] {
-  return identifiersOf(expression).filter((name) => scope[name] === null || scope[name] === undefined);
+/** A case as a list of conditions: a single-rule case is one condition. */
+function conditionsOf(c: ThresholdCase): ThresholdCondition[] {
+  if (c.conditions) return c.conditions;
+  return [{ pass: c.pass!, reviewWhen: c.reviewWhen, onFail: 'fail', message: c.message!, extra: false }];
+}
+
+type Outcome =
+  | { kind: 'pass' }
+  | { kind: 'unknown'; missing: string[]; error?: string }
+  | { kind: 'fail' | 'review'; text: string };
+
+function judge(condition: ThresholdCondition, loaded: LoadedFlow, answers: Answers, scope: Scope): Outcome {
+  const result = evaluate(condition.pass, scope);
+  if (!result.ok) return result.missing ? { kind: 'unknown', missing: result.missing } : { kind: 'unknown', missing: [], error: result.error };
+  if (result.value) return { kind: 'pass' };
+  const review = condition.onFail === 'review' || (condition.reviewWhen !== undefined && holds(condition.reviewWhen, scope) === true);
+  if (!review) return { kind: 'fail', text: renderMessage(condition.message, loaded, answers, scope) };
+  if (condition.reviewMessage) return { kind: 'review', text: renderMessage(condition.reviewMessage, loaded, answers, scope) };
+  return { kind: 'review', text: renderMessage(condition.message, loaded, answers, scope) + (condition.onFail === 'review' ? '' : REVIEW_NOTE) };
 }
 
 export function evaluateThreshold(loaded: LoadedFlow, threshold: Threshold, answers: Answers, scope: Scope): Verdict {
   const base = { number: threshold.number, title: threshold.title, missing: [] as string[] };
+  const head = `门槛条件${threshold.number}：`;
   const unknown = (names: string[]): Verdict => {
     const missing = missingLabels(loaded, [...new Set(names)]);
     return { ...base, status: 'unknown', reason: `尚缺数据：${missing.join('；')}`, missing };
@@ -45,17 +67,22 @@ export function evaluateThreshold(loaded: LoadedFlow, threshold: Threshold, answ
   for (const c of threshold.cases) {
     if (c.when) {
       const applies = holds(c.when, scope);
-      if (applies === null) return unknown(missingOf(c.when, scope));
+      if (applies === null) return unknown(identifiersOf(c.when).filter((name) => scope[name] === null || scope[name] === undefined));
       if (!applies) continue;
     }
-    const result = evaluate(c.pass, scope);
-    if (!result.ok) return result.missing ? unknown(result.missing) : { ...base, status: 'unknown', reason: result.error };
-    if (result.value) return { ...base, status: 'pass', reason: `门槛条件${threshold.number}（${threshold.title}）已满足` };
-    const message = renderMessage(c.message, loaded, answers, scope);
-    if (c.reviewWhen && holds(c.reviewWhen, scope) === true) {
-      return { ...base, status: 'review', reason: `${message}（该条件可放宽，需由主管部门审核认定）` };
-    }
-    return { ...base, status: 'fail', reason: message };
+    // A single-rule case's message is the whole reason (it quotes the rule); conditions are listed after the number.
+    const prefix = c.conditions ? head : '';
+    const outcomes = conditionsOf(c).map((condition) => judge(condition, loaded, answers, scope));
+    const texts = (kind: 'fail' | 'review') => outcomes.flatMap((o) => (o.kind === kind ? [o.text] : []));
+    const failed = texts('fail');
+    if (failed.length) return { ...base, status: 'fail', reason: prefix + failed.join('；') };
+    const pending = outcomes.filter((o): o is Extract<Outcome, { kind: 'unknown' }> => o.kind === 'unknown');
+    const broken = pending.find((o) => o.error);
+    if (broken) return { ...base, status: 'unknown', reason: broken.error! };
+    if (pending.length) return unknown(pending.flatMap((o) => o.missing));
+    const reviews = texts('review');
+    if (reviews.length) return { ...base, status: 'review', reason: prefix + reviews.join('；') };
+    return { ...base, status: 'pass', reason: `门槛条件${threshold.number}（${threshold.title}）已满足` };
   }
   return { ...base, status: 'unknown', reason: `门槛条件${threshold.number}：没有适用的判断规则` };
 }

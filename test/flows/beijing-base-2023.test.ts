@@ -302,7 +302,7 @@ describe('flow beijing-base-2023', () => {
     const verdict = (n: number, s: Record<string, unknown>) => {
       const t = flow.thresholds.find((t) => t.number === n)!;
       const c = t.cases.find((c) => !c.when || compile(c.when)(s) === true)!;
-      return compile(c.pass)(s);
+      return compile(c.pass!)(s);
     };
     expect(flow.thresholds.map((t) => verdict(t.number, scope))).toEqual(Array(10).fill(true));
     // 60 / 80 % variants of thresholds 3 and 4
