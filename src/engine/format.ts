@@ -80,9 +80,17 @@ export function formatMatrix(loaded: LoadedFlow, question: Extract<Question, { t
   return lines;
 }
 
-export function formatDerived(question: Extract<Question, { type: 'derived' }>, value: number | null): string {
+/** Digits beyond a derived value's own decimals shown when rounding would hide which side of a limit it is on. */
+const EXACT_DECIMALS = 6;
+
+/**
+ * A derived value as the operator reads it: rounded to its decimals; with `exact`, as in a rule's reason, the exact
+ * figure whenever rounding changed it ("49.999" rather than a misleading "50.00").
+ */
+export function formatDerived(question: Extract<Question, { type: 'derived' }>, value: number | null, exact = false): string {
   if (value === null) return '（待计算：相关数据尚未填写）';
-  const text = formatNumber(value, question.decimals);
+  const rounded = new Decimal(value).toDecimalPlaces(question.decimals);
+  const text = exact && !rounded.equals(value) ? formatNumber(value, question.decimals + EXACT_DECIMALS) : formatNumber(value, question.decimals);
   if (question.format === 'percent') return `${text}%`;
   return `${text}${question.unit ?? (question.format === 'amount' ? '万元' : '')}`;
 }
@@ -101,7 +109,8 @@ export function renderMessage(message: string, loaded: LoadedFlow, answers: Reco
   return message.replace(/\{([a-z_][a-z0-9_]*)\}/g, (whole, id: string) => {
     const question = loaded.questions.get(id);
     if (question) {
-      if (question.type === 'derived') return formatDerived(question, scope[id] as number | null).replace(/%$/, '');
+      // A rule's reason quotes the figure it compared: exact, not rounded.
+      if (question.type === 'derived') return formatDerived(question, scope[id] as number | null, true).replace(/%$/, '');
       const value = answers[id]?.value;
       if (value === undefined || value === null) return '（未填）';
       // Numbers without their unit: messages carry the unit themselves ("您填写的是{x}家").

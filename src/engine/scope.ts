@@ -27,12 +27,14 @@ export function scopeValue(question: Question, value: AnswerValue | null | undef
   }
 }
 
-/** Compute a derived question's value, or null when an input is missing. */
+/**
+ * Compute a derived question's value, or null when an input is missing. The value is exact: it is rounded only where
+ * it is shown, so a share of 49.999 % fails "不低于50%" though it displays as 50.00 %.
+ */
 export function derive(question: Extract<Question, { type: 'derived' }>, scope: Scope): number | null {
   const result = evaluate(question.formula, scope);
   if (!result.ok || typeof result.value !== 'number' || !Number.isFinite(result.value)) return null;
-  const factor = 10 ** question.decimals;
-  return Math.round(result.value * factor) / factor;
+  return result.value;
 }
 
 /** The organisation's directory entry, as expressions see it: `org_<column>`. */
