@@ -14,6 +14,8 @@ import { findSeed, Seed } from './seed.ts';
 
 const FILTREX_FUNCTIONS = new Set(['abs', 'ceil', 'empty', 'exists', 'floor', 'log', 'log2', 'log10', 'max', 'min', 'round', 'sqrt']);
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
+/** The texts filled in with the operator's answers when they are said. */
+const MESSAGE_KEYS = new Set(['message', 'reviewMessage', 'reviewNote']);
 
 export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   const file = join(loaded.dir, 'flow.yaml');
@@ -152,6 +154,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       expression(`${cp}.pass`, c.pass);
       expression(`${cp}.reviewWhen`, c.reviewWhen);
       if (c.message) placeholders(`${cp}.message`, c.message, known);
+      if (c.reviewNote) placeholders(`${cp}.reviewNote`, c.reviewNote, known);
       c.conditions?.forEach((condition, k) => {
         const kp = `${cp}.conditions.${k}`;
         expression(`${kp}.pass`, condition.pass);
@@ -197,7 +200,7 @@ function literalPlaceholders(node: unknown, path: string, add: (path: string, me
   } else if (Array.isArray(node)) {
     node.forEach((item, i) => literalPlaceholders(item, `${path}.${i}`, add));
   } else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) if (key !== 'message') literalPlaceholders(value, path ? `${path}.${key}` : key, add);
+    for (const [key, value] of Object.entries(node)) if (!MESSAGE_KEYS.has(key)) literalPlaceholders(value, path ? `${path}.${key}` : key, add);
   }
 }
 

@@ -204,6 +204,7 @@ export const ThresholdCaseSchema = z
     reviewWhen: expression.optional(),
     message: z.string().min(1).optional().describe('said on failure, quoting the rule and the value'),
     conditions: z.array(ThresholdConditionSchema).optional(),
+    reviewNote: z.string().min(1).optional().describe('said once after the conditions when the verdict is review: why a person decides'),
   })
   .refine((c) => (c.conditions ? !c.pass : Boolean(c.pass && c.message)), {
     message: '每个 case 写 pass 和 message（一条规则），或写 conditions（多个分条件），二者选一',

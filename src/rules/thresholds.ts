@@ -81,7 +81,10 @@ export function evaluateThreshold(loaded: LoadedFlow, threshold: Threshold, answ
     if (broken) return { ...base, status: 'unknown', reason: broken.error! };
     if (pending.length) return unknown(pending.flatMap((o) => o.missing));
     const reviews = texts('review');
-    if (reviews.length) return { ...base, status: 'review', reason: prefix + reviews.join('；') };
+    if (reviews.length) {
+      const note = c.reviewNote ? `。${renderMessage(c.reviewNote, loaded, answers, scope)}` : '';
+      return { ...base, status: 'review', reason: prefix + reviews.join('；') + note };
+    }
     return { ...base, status: 'pass', reason: `门槛条件${threshold.number}（${threshold.title}）已满足` };
   }
   return { ...base, status: 'unknown', reason: `门槛条件${threshold.number}：没有适用的判断规则` };

@@ -55,10 +55,10 @@ describe('the evaluation year is a parameter', () => {
   it('the copied flow runs the same rules: the two-year rule is measured to the new year end', () => {
     const answers = parseYaml(readFileSync(fileURLToPath(new URL('../fixtures/answers/beijing-base-2023.yaml', import.meta.url)), 'utf8'));
     const moved = loadFlow(copyWithYear('beijing-base-2023', 2024));
-    // Registered 2022-06-01: under two years at the end of 2023, over two at the end of 2024.
+    // Registered 2022-06-01: under two years at the end of 2023 (and on the submission day), over two at the end of 2024.
     const original = loadFlow(join(FLOWS_DIR, 'beijing-base-2023'));
-    const at2023 = fillAnswers(original, { ...answers, reg_date: '2022-06-01' }, { today: '2026-11-21' });
-    const at2024 = fillAnswers(moved, { ...answers, reg_date: '2022-06-01' }, { today: '2026-11-21' });
+    const at2023 = fillAnswers(original, { ...answers, reg_date: '2022-06-01' }, { today: '2024-03-01' });
+    const at2024 = fillAnswers(moved, { ...answers, reg_date: '2022-06-01' }, { today: '2025-03-01' });
     expect(at2023.thresholds[0].status).toBe('fail');
     expect(at2024.thresholds[0].status).toBe('pass');
   });

@@ -4,6 +4,10 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { getFlow } from '../../src/flow/loader.ts';
 import { fillAnswers } from '../../src/engine/fill.ts';
+import { formatDerived } from '../../src/engine/format.ts';
+import type { Question } from '../../src/flow/schema.ts';
+import { buildScope } from '../../src/engine/scope.ts';
+import { evidenceChecklist } from '../../src/rules/evidence.ts';
 
 /**
  * The ten 门槛条件 of the Beijing base 2023 evaluation (seed: beijing-base-2023-guide.txt 四（一）), each passed and
@@ -57,35 +61,49 @@ describe('beijing-base-2023 fixture', () => {
 });
 
 describe('beijing-base-2023 门槛条件 1: 独立法人, 注册在北京市, 成立两年以上, 立项手续, 产业政策, 建筑面积 ≥ 5000, 公共服务面积 ≥ 500', () => {
-  const RULE = '建筑面积不小于5000平方米，公共服务区域、配套空间和配套设施的面积不低于500平方米';
   // A 5000 ㎡ base must also have its parts within 5000 ㎡ (已租赁 ≤ 建筑面积 is a hard check): the same parts for both sides.
   const small = { owned_area: 3000, rented_area: 1999, leased_area: 3000 };
+  /** The reason names the one sub-condition that failed, not the other six. */
+  const namesOnly = (n: number, changes: Record<string, unknown>, others: string[]) => {
+    const v = verdict(n, changes);
+    for (const other of others) expect(v.reason).not.toContain(other);
+  };
 
-  it('建筑面积 5000 passes, 4999 fails', () => {
+  it('建筑面积 5000 passes, 4999 fails, naming only the area', () => {
     passes(1, { ...small, build_area: 5000 });
     expect(fill({ ...small, build_area: 5000 }).warnings).toEqual([]);
-    fails(1, { ...small, build_area: 4999 }, [RULE, '建筑面积4,999平方米']);
+    fails(1, { ...small, build_area: 4999 }, ['建筑面积4,999平方米', '建筑面积不小于5000平方米']);
+    namesOnly(1, { ...small, build_area: 4999 }, ['公共服务场所面积', '成立时间', '独立法人']);
   });
 
   it('公共服务场所面积 500 passes, 499 fails', () => {
     passes(1, { public_area: 500 });
-    fails(1, { public_area: 499 }, [RULE, '公共服务场所面积499平方米']);
+    fails(1, { public_area: 499 }, ['公共服务场所面积499平方米', '公共服务区域、配套空间和配套设施的面积不低于500平方米']);
+    namesOnly(1, { public_area: 499 }, ['建筑面积4', '成立时间']);
   });
 
-  it('registered exactly two years before the end of 2023 passes, one day later fails', () => {
+  it('two years old by the end of 2023 passes; two years only by the submission day is review naming both dates; under two years at submission fails', () => {
+    // The seed says 成立时间两年以上 without saying until when (TODAY is the submission day).
     passes(1, { reg_date: '2021-12-31' });
-    fails(1, { reg_date: '2022-01-01' }, ['成立时间两年以上', '注册时间2022-01-01']);
+    const open = verdict(1, { reg_date: '2022-01-01' });
+    expect(open.status).toBe('review');
+    for (const date of ['2022-01-01', '2023-12-31', TODAY]) expect(open.reason).toContain(date);
+    expect(open.reason).toContain('没有写明算到哪一天');
+    expect(verdict(1, { reg_date: '2024-11-21' }).status).toBe('review');
+    fails(1, { reg_date: '2024-11-22' }, ['成立时间不足两年', '注册于2024-11-22', TODAY]);
+    // A failing sub-condition outweighs an open date: the verdict is fail, naming both.
+    fails(1, { reg_date: '2022-01-01', public_area: 499 }, ['公共服务场所面积499平方米']);
   });
 
   it('registered outside Beijing fails', () => {
     passes(1, { reg_district: '海淀区' });
-    fails(1, { reg_district: '北京市以外' }, ['注册在北京市', '注册所在区北京市以外']);
+    fails(1, { reg_district: '北京市以外' }, ['注册在北京市', '注册所在区为“北京市以外”']);
   });
 
   it('no independent legal personality, incomplete project approval or outside the city’s industrial policy fails', () => {
-    fails(1, { legal_person: '否' }, ['具有独立法人资格', '独立法人资格否']);
-    fails(1, { project_approval: '否' }, ['基地建设立项手续完备', '立项手续完备否']);
-    fails(1, { policy_compliance: '否' }, ['符合本市产业政策和发展规划', '符合本市产业政策和发展规划否']);
+    fails(1, { legal_person: '否' }, ['不具有独立法人资格']);
+    fails(1, { project_approval: '否' }, ['基地建设立项手续不完备']);
+    fails(1, { policy_compliance: '否' }, ['不符合本市产业政策和发展规划']);
   });
 });
 
@@ -145,6 +163,31 @@ describe('beijing-base-2023 门槛条件 4: 两个主导产业的企业集聚度
   });
 });
 
+describe('beijing-base-2023 门槛条件 4 at the exact boundary: no rounding before the comparison', () => {
+  // 59,999 of 100,000 resident enterprises: 59.999 %, shown rounded as 60 %, is still below 60 %.
+  const many = { resident_total: 100000, resident_small: 65 };
+
+  it('59.999 % fails and the reason gives the exact figure; 60 % passes', () => {
+    const concentration = flow.questions.get('concentration') as Extract<Question, { type: 'derived' }>;
+    expect(fill({ ...many, leading_industry_enterprises: 59999 }).derived.concentration).toBeCloseTo(59.999, 9);
+    expect(formatDerived(concentration, 59.999)).toBe('60%');
+    fails(4, { ...many, leading_industry_enterprises: 59999 }, ['您的集聚度为59.999%']);
+    passes(4, { ...many, leading_industry_enterprises: 60000 });
+  });
+
+  it('79.999 % fails the 高精尖 variant; 80 % passes', () => {
+    fails(4, { ...many, gjj_manufacturing: '是', leading_industry_enterprises: 79999 }, ['不低于80%', '您的集聚度为79.999%']);
+    passes(4, { ...many, gjj_manufacturing: '是', leading_industry_enterprises: 80000 });
+  });
+
+  it('the percent answers compare as typed: 89.99 % satisfaction fails, 90 passes; 49.99 % free service at the station is review, 50 passes', () => {
+    fails(7, { satisfaction: '89.99' }, ['89.99%']);
+    passes(7, { satisfaction: '90' });
+    expect(verdict(9, { ws_free_share: '49.99' }).status).toBe('review');
+    passes(9, { ws_free_share: '50' });
+  });
+});
+
 describe('beijing-base-2023 门槛条件 5: 管理体系认证, or ≥ 8 management documents', () => {
   it('a certified base passes without counting documents', () => {
     passes(5, { certified: '是' }, ['policy_docs']);
@@ -188,23 +231,43 @@ describe('beijing-base-2023 门槛条件 8: 一定的公益性免费服务', () 
   });
 });
 
-describe('beijing-base-2023 门槛条件 9: 配有企业服务工作站 (可承诺当年年底前建设完成)', () => {
-  const WS_DETAILS = ['ws_area', 'ws_staff', 'ws_activities', 'ws_free_share'];
+describe('beijing-base-2023 门槛条件 9: 配有企业服务工作站 (可承诺当年年底前建设完成; 附件1-2-2 its standard)', () => {
+  const BUILT = ['ws_area', 'ws_staff', 'ws_activities', 'ws_free_share', 'ws_fulltime_staff', 'ws_head_senior', 'ws_partners'];
 
-  it('offers only the two answers the form has, built and promised, so no valid answer can fail it', () => {
-    expect((flow.questions.get('workstation') as { choices: string[] }).choices).toEqual(['已建设', '未建设，承诺本年年底前建设完成']);
-  });
-
-  it('a built workstation passes', () => {
+  it('a built workstation meeting 附件1-2-2 passes', () => {
     passes(9, { workstation: '已建设' });
   });
 
-  it('a promise to build it by the end of the year passes and asks nothing more about the workstation', () => {
-    // Typed as the option number: the full label with its full-width comma is refused by the choice parser (see report).
-    passes(9, { workstation: '2' }, WS_DETAILS);
-    const result = fill({ workstation: '2' }, WS_DETAILS);
-    expect(result.answers.workstation.value).toEqual({ value: '未建设，承诺本年年底前建设完成' });
+  it('not built, with the commitment to finish by year end, passes and lists the commitment as evidence', () => {
+    passes(9, { workstation: '未建设', ws_commitment: '是' }, BUILT);
+    const result = fill({ workstation: '未建设', ws_commitment: '是' }, BUILT);
     expect(result.missing).toEqual([]);
+    const items = evidenceChecklist(flow, result.answers, buildScope(flow, result.answers, { today: TODAY }));
+    expect(items.find((i) => i.id === 't9_commitment')?.title).toContain('承诺');
+    expect(items.some((i) => i.id === 't9_photos')).toBe(false);
+  });
+
+  it('not built and no commitment fails', () => {
+    fails(9, { workstation: '未建设', ws_commitment: '否' }, ['未建设', '未承诺本年年底前建设完成'], BUILT);
+  });
+
+  it('a built station below 附件1-2-2 is review, naming each point it misses and nothing else', () => {
+    const below = verdict(9, { ws_area: 60, ws_fulltime_staff: 2, ws_head_senior: '否', ws_partners: 4 });
+    expect(below.status).toBe('review');
+    for (const point of ['面积60平米', '80平米以上', '专职人员2人', '不少于3人', '站长', '副总经理', '合作服务机构4家', '5家（含）以上', '指南未规定不达标即不合格']) {
+      expect(below.reason).toContain(point);
+    }
+    for (const met of ['服务人员6人', '免费服务占比', '年组织活动']) expect(below.reason).not.toContain(met);
+    for (const [changes, point] of [
+      [{ ws_staff: 4, ws_fulltime_staff: 3 }, '服务人员4人'],
+      [{ ws_free_share: 49.99 }, '免费服务占比49.99%'],
+      [{ ws_activities: 9 }, '年组织活动9次'],
+    ] as const) {
+      const v = verdict(9, changes);
+      expect(v.status, point).toBe('review');
+      expect(v.reason).toContain(point);
+    }
+    passes(9, { ws_area: 80, ws_staff: 5, ws_fulltime_staff: 3, ws_partners: 5, ws_free_share: 50, ws_activities: 10 });
   });
 
   it('an answer outside the two options is an input error, not a verdict', () => {

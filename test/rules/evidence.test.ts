@@ -37,7 +37,7 @@ describe('evidence checklist', () => {
   });
 
   it('a workstation only promised needs no photographs of it', () => {
-    const promised = checklist({ workstation: '2', ws_area: null, ws_staff: null, ws_activities: null, ws_free_share: null });
+    const promised = checklist({ workstation: '未建设', ws_commitment: '是', ws_area: null, ws_staff: null, ws_activities: null, ws_free_share: null, ws_fulltime_staff: null, ws_head_senior: null, ws_partners: null });
     expect(promised.some((i) => i.title.includes('工作站照片'))).toBe(false);
     expect(checklist({}).some((i) => i.title.includes('工作站照片'))).toBe(true);
   });
