@@ -25,7 +25,9 @@ export function runChecks(loaded: LoadedFlow, checks: Check[], answers: Answers,
   for (const check of checks) {
     if (check.when && holds(check.when, scope) !== true) continue;
     if (holds(check.assert, scope) !== false) continue;
-    const failure = { check, message: renderMessage(check.message, loaded, answers, scope) };
+    // The assistant's own plausibility checks say so: the documents do not make them requirements.
+    const addition = check.extra ? `（此项是助手的核对，申报文件未作此要求：${check.reason}）` : '';
+    const failure = { check, message: renderMessage(check.message, loaded, answers, scope) + addition };
     (check.level === 'error' ? result.errors : result.warnings).push(failure);
   }
   return result;

@@ -46,10 +46,17 @@ function judge(condition: ThresholdCondition, loaded: LoadedFlow, answers: Answe
   const result = evaluate(condition.pass, scope);
   if (!result.ok) return result.missing ? { kind: 'unknown', missing: result.missing } : { kind: 'unknown', missing: [], error: result.error };
   if (result.value) return { kind: 'pass' };
+  if (condition.extra) return judgeAddition(condition, loaded, answers, scope);
   const review = condition.onFail === 'review' || (condition.reviewWhen !== undefined && holds(condition.reviewWhen, scope) === true);
   if (!review) return { kind: 'fail', text: renderMessage(condition.message, loaded, answers, scope) };
   if (condition.reviewMessage) return { kind: 'review', text: renderMessage(condition.reviewMessage, loaded, answers, scope) };
   return { kind: 'review', text: renderMessage(condition.message, loaded, answers, scope) + (condition.onFail === 'review' ? '' : REVIEW_NOTE) };
+}
+
+/** A condition the assistant adds to the seed's rule can never fail a threshold by itself: it asks for review. */
+function judgeAddition(condition: ThresholdCondition, loaded: LoadedFlow, answers: Answers, scope: Scope): Outcome {
+  const outcome = judge({ ...condition, extra: false, onFail: 'review' }, loaded, answers, scope);
+  return outcome.kind === 'review' ? { kind: 'review', text: `${outcome.text}（此项是助手补充的判断，申报文件未作此要求：${condition.reason}）` } : outcome;
 }
 
 export function evaluateThreshold(loaded: LoadedFlow, threshold: Threshold, answers: Answers, scope: Scope): Verdict {

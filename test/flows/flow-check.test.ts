@@ -197,3 +197,43 @@ describe('flows check: the directory', () => {
     expect(report(extra)).toEqual(['hebei-platform/directory.csv: 表头: 列“note”没有在 flow.yaml 的 directory.columns 中声明']);
   });
 });
+
+describe('flows check: nothing claimed that the seed does not say', () => {
+  const NOT_SAID = '依据文件中没有“营业执照正副本及年检报告”的字样：请在 quote 中写出依据文件要求该材料的原文，或标记 extra: true 并在 reason 中说明为何建议准备（将列为“建议材料”）';
+
+  it('reports an evidence item whose words the seed does not have, unless it is marked as the assistant’s suggestion with a reason', () => {
+    expect(problems('beijing-base-2023', (f) => (f.thresholds[0].evidence[0].title = '营业执照正副本及年检报告'))).toEqual([`thresholds.0.evidence.0.title: ${NOT_SAID}`]);
+    expect(
+      problems('beijing-base-2023', (f) => Object.assign(f.thresholds[0].evidence[0], { title: '营业执照正副本及年检报告', extra: true, reason: '便于核对注册信息' })),
+    ).toEqual([]);
+    expect(problems('beijing-base-2023', (f) => Object.assign(f.thresholds[0].evidence[0], { title: '营业执照正副本及年检报告', extra: true }))).toEqual([
+      'thresholds.0.evidence.0.reason: 助手补充的项（extra）需要 reason 说明为何补充',
+    ]);
+  });
+
+  it('accepts a paraphrased title whose quote is the seed’s own words, and reports a quote the seed does not have', () => {
+    expect(problems('beijing-base-2023', (f) => Object.assign(f.thresholds[0].evidence[0], { title: '营业执照复印件', quote: '提供企业营业执照或法人证书复印件' }))).toEqual([]);
+    expect(problems('beijing-base-2023', (f) => Object.assign(f.thresholds[0].evidence[0], { quote: '营业执照正副本及年检报告' }))).toEqual([
+      `thresholds.0.evidence.0.quote: ${NOT_SAID}`,
+    ]);
+  });
+
+  it('reports a rule whose reference is not in the seed, or that has none and is not marked as the assistant’s check', () => {
+    expect(problems('beijing-base-2023', (f) => (f.checks[0].ref = '四（一）12'))).toEqual([
+      'checks.0.ref: 依据文件中找不到“四（一）12”；请改为依据文件中的出处，或标记 extra: true 并在 reason 中说明',
+    ]);
+    expect(problems('beijing-base-2023', (f) => (f.thresholds[8].cases[1].conditions[0].ref = '附件1-2-2 一（八）'))).toEqual([
+      'thresholds.8.cases.1.conditions.0.ref: 依据文件中找不到“附件1-2-2 一（八）”；请改为依据文件中的出处，或标记 extra: true 并在 reason 中说明',
+    ]);
+    expect(problems('beijing-base-2023', (f) => delete f.checks[0].ref)).toEqual([
+      'checks.0.ref: 规则需要 ref 写明依据文件中的出处；依据文件没有的核对请标记 extra: true 并在 reason 中说明（提示时会注明是助手的核对）',
+    ]);
+    expect(problems('beijing-base-2023', (f) => Object.assign(f.checks[0], { ref: undefined, extra: true, reason: '助手核对调查数量' }))).toEqual([]);
+  });
+
+  it('reports a seed it cannot find', () => {
+    expect(problems('beijing-base-2023', (f) => (f.seed = 'no-such-guide.txt'))).toEqual([
+      'seed: 找不到依据文件“no-such-guide.txt”（在申报项目文件夹、SHENBAO_SEEDS_DIR 或 ../shared/seeds 中）；没有它无法核对材料和规则的出处',
+    ]);
+  });
+});
