@@ -101,6 +101,8 @@ export const QuestionSchema = z.discriminatedUnion('type', [
     maxLength: z.number().int().positive().default(200),
     minLength: z.number().int().nonnegative().optional(),
     multiline: z.boolean().default(false),
+    /** What kind of text: a phone field takes phone numbers, a website field a URL, a name field a name. */
+    format: z.enum(['plain', 'person', 'phone', 'mobile', 'landline', 'url', 'email']).default('plain'),
   }),
   z.object({ ...questionBase, type: z.literal('integer'), unit: z.string().optional(), ...numericBounds }),
   z.object({
