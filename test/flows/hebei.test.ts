@@ -7,6 +7,7 @@ import { FlowSchema, SharedLibrarySchema, type Flow, type Question } from '../..
 import { compile } from '../../src/flow/expression.ts';
 import { loadFlow, choicesOf, type LoadedFlow } from '../../src/flow/loader.ts';
 import { checkFlowDir } from '../../src/flow/check.ts';
+import { seedOf } from '../../src/flow/seed.ts';
 import { buildScope } from '../../src/engine/scope.ts';
 import type { Answers, AnswerValue } from '../../src/engine/values.ts';
 
@@ -21,6 +22,14 @@ const readCsv = (text: string) => parseCsv(text, { skip_empty_lines: true }) as 
 
 /** A stored answer as the engine keeps it. */
 const answer = (value: AnswerValue) => ({ value, skipped: false as const });
+
+/** Every string of a node (a flow as loaded: its years rendered), with where it stands. */
+function allText(node: unknown, path = ''): [string, string][] {
+  if (typeof node === 'string') return [[path, node]];
+  if (Array.isArray(node)) return node.flatMap((n, i) => allText(n, `${path}.${i}`));
+  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => allText(v, path ? `${path}.${k}` : k));
+  return [];
+}
 
 /** A question or flow check of a loaded flow, and whether it holds in a scope ('skipped' when its `when` does not). */
 function checksOf(loaded: LoadedFlow) {
@@ -41,6 +50,8 @@ interface Case {
   sections: string[];
   selfAssessmentPoints: number;
   indicatorGroups: string[];
+  /** The evidence the seed itself requires; everything else is the assistant's suggestion (extra, with a reason). */
+  required: string[];
 }
 
 const CASES: Case[] = [
@@ -52,6 +63,14 @@ const CASES: Case[] = [
     sections: ['basic', 'execution', 'capability', 'results', 'sustainability', 'coordination', 'self_assessment'],
     selfAssessmentPoints: 14,
     indicatorGroups: ['服务执行', '服务成效', '服务能力', '服务协同', '可持续发展'],
+    required: [
+      'partner_agreements',
+      'purchased_service_contracts',
+      'operating_form_stamped',
+      'audit_service_assets',
+      'audit_capacity_investment',
+      'audit_small_micro_services',
+    ],
   },
   {
     id: 'hebei-base',
@@ -61,6 +80,7 @@ const CASES: Case[] = [
     sections: ['basic', 'demand', 'execution', 'results', 'quality', 'coordination', 'self_assessment'],
     selfAssessmentPoints: 15,
     indicatorGroups: ['需求响应', '服务执行', '质量管控', '服务成效', '服务保障'],
+    required: ['operating_form_stamped', 'audit_service_assets', 'audit_capacity_investment', 'audit_small_micro_services'],
   },
 ];
 
@@ -80,7 +100,25 @@ describe.each(CASES)('flow $id', (c) => {
     expect(flow.seed).toBe('hebei-platform-base-indicators.txt');
     expect(flow.imports).toEqual(['hebei-service-types']);
     expect(flow.thresholds).toEqual([]);
-    expect(flow.title).toContain('未注明年份');
+    expect(flow.title).toContain('按2019年表样，年份按本次评价年度填写');
+    expect(flow.title).not.toContain('未注明');
+  });
+
+  it('says the form is the 2019 template filled for the evaluation year, never that it is undated', () => {
+    const loaded = loadFlow(`${root}flows/${c.id}`);
+    // The seed's forms are dated (截止到2019年12月31日; 附件3: 2019年末…, 2019年用于…): no text may claim otherwise.
+    expect(allText(loaded.flow).filter(([, t]) => /未注明年份|未注明日期|没有年份|未写年份/.test(t))).toEqual([]);
+    expect(read(`flows/${c.id}/flow.yaml`)).not.toMatch(/undated|未注明年份/);
+    expect(loaded.flow.title).toBe(`${c.id === 'hebei-base' ? '全省小型微型企业创业创新示范基地' : '全省中小企业公共服务示范平台'}运营情况表（河北省，2024年度；按2019年表样，年份按本次评价年度填写）`);
+    const intro = loaded.flow.sections[0].intro!;
+    expect(intro).toContain('按2019年表样');
+    expect(intro).toContain('年份按本次评价年度填写');
+    expect(intro).toContain('按2024年度填报');
+    expect(intro).toContain('“上一年度”即2023年度');
+    // Where a title or intro names a year literally, it is the template's 2019, never a stale evaluation year.
+    for (const [path, text] of allText({ title: flow.title, sections: flow.sections.map((s) => ({ title: s.title, intro: s.intro })) })) {
+      for (const m of text.matchAll(/20\d\d/g)) expect(m[0], path).toBe('2019');
+    }
   });
 
   it('has sections 一…六 of its 运营情况表 and the self-assessment, without 七 (审核意见)', () => {
@@ -100,10 +138,63 @@ describe.each(CASES)('flow $id', (c) => {
     for (const e of flow.evidence) expect(e.title, e.id).not.toMatch(/20\d\d/);
   });
 
-  it('carries the three content points of the 专项审计报告 as evidence', () => {
+  it('carries the three content points of the 专项审计报告 as evidence, quoting 附件3', () => {
     const audit = flow.evidence.filter((e) => e.title.startsWith('专项审计报告'));
     expect(audit.map((e) => e.id)).toEqual(['audit_service_assets', 'audit_capacity_investment', 'audit_small_micro_services']);
     expect(audit[0].title).toContain('{year}年末已具有的服务性资产');
+    expect(audit.map((e) => e.quote)).toEqual([
+      '{year}年末已具有的服务性资产（包括设备、设施、场地等资产原值），所涉及的服务成本支出',
+      '{year}年用于能力建设的资金投入额',
+      '具有有效服务记录的小微企业服务家次，主要服务项目收费与市场一般收费标准的高低比较，对小微企业服务优惠情况',
+    ]);
+    expect(audit.map((e) => e.ref)).toEqual(['附件3 专项审计报告内容要求 1', '附件3 专项审计报告内容要求 2', '附件3 专项审计报告内容要求 3']);
+    expect(audit.every((e) => !e.extra)).toBe(true);
+  });
+
+  it('requires only the documents the seed names; every other item is a suggestion with its reason', () => {
+    const loaded = loadFlow(`${root}flows/${c.id}`);
+    const seed = seedOf(loaded.dir, loaded.flow.seed)!;
+    const all = [...loaded.evidence.values()];
+    expect(all.filter((e) => !e.extra).map((e) => e.id).sort()).toEqual([...c.required].sort());
+    for (const e of all) {
+      if (e.extra) {
+        expect(e.reason, e.id).toMatch(/助手建议/);
+        expect(e.quote, e.id).toBeUndefined();
+      } else {
+        expect(e.quote, e.id).toBeTruthy();
+        expect(seed.says(e.quote!), e.id).toBe(true);
+        if (e.ref) expect(seed.missingPart(e.ref), e.id).toBeNull();
+      }
+    }
+    // The stamped form: the seed's header asks for the unit's seal.
+    expect(loaded.evidence.get('operating_form_stamped')!.quote).toMatch(/运营情况表 单位名称：?（盖章）$/);
+    // A “（可后附）” attachment is allowed by the form, not required by it.
+    for (const q of loaded.questions.values()) {
+      if (!q.label.includes('可后附')) continue;
+      for (const ref of q.evidence) {
+        const e = typeof ref === 'string' ? loaded.evidence.get(ref)! : ref;
+        expect(e.extra, e.id).toBe(true);
+        expect(e.reason, e.id).toContain('可后附');
+        expect(e.reason, e.id).toContain('不是必交材料');
+        expect(e.title, e.id).toContain('可后附');
+      }
+    }
+  });
+
+  it('gives every rule the seed states a reference to its words, and marks the others as the assistant’s', () => {
+    const loaded = loadFlow(`${root}flows/${c.id}`);
+    const seed = seedOf(loaded.dir, loaded.flow.seed)!;
+    const checks = [...loaded.flow.checks, ...[...loaded.questions.values()].flatMap((q) => q.checks)];
+    for (const k of checks) {
+      if (k.extra) {
+        expect(k.reason, k.id).toBeTruthy();
+        expect(k.ref, k.id).toBeUndefined();
+      } else {
+        expect(k.ref, k.id).toBeTruthy();
+        expect(seed.missingPart(k.ref!), k.id).toBeNull();
+        expect(k.ref, k.id).not.toMatch(/附件1 \d/);
+      }
+    }
   });
 
   it('self-assesses every 评价要点 as a yes/no question with evidence, mirrored in the indicators', () => {
@@ -112,15 +203,28 @@ describe.each(CASES)('flow $id', (c) => {
     for (const q of sa) {
       expect(q.type, q.id).toBe('yesno');
       expect(q.id, q.id).toMatch(/^sa_/);
-      expect(q.ref, q.id).toMatch(/^附件1 \d\.\d$/);
       expect(q.evidence.length, q.id).toBeGreaterThan(0);
       expect(q.extra && Boolean(q.help), q.id).toBe(true);
     }
-    expect(flow.indicators.map((i) => i.number)).toEqual(sa.map((q) => q.ref.replace('附件1 ', '')));
+    expect(flow.indicators).toHaveLength(sa.length);
     expect([...new Set(flow.indicators.map((i) => i.group))]).toEqual(c.indicatorGroups);
+    const seed = seedOf(`${root}flows/${c.id}`, flow.seed)!;
     flow.indicators.forEach((ind, i) => {
+      // 一级指标 n, 二级指标 m within it: the flow's own numbering; the seed's tables have none.
+      const group = c.indicatorGroups.indexOf(ind.group) + 1;
+      const within = flow.indicators.slice(0, i).filter((x) => x.group === ind.group).length + 1;
+      expect(ind.number).toBe(`${group}.${within}`);
       expect(ind.questions[0], ind.number).toBe(sa[i].id);
       expect(ind.evidence.length, ind.number).toBeGreaterThan(0);
+      // The question's reference is the seed's words (附件1 一级指标 二级指标), which the seed has, not the number.
+      expect(sa[i].ref, ind.number).toBe(`附件1 ${ind.group} ${ind.title}`);
+      expect(seed.missingPart(sa[i].ref), ind.number).toBeNull();
+      // A document defined with a self-assessment point is a suggestion naming that point, unless the seed names it.
+      for (const e of sa[i].evidence) {
+        if (typeof e === 'string') continue;
+        expect(e.extra, e.id).toBe(true);
+        expect(e.reason, e.id).toContain(`“${ind.title}”`);
+      }
     });
   });
 
