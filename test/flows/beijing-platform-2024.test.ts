@@ -10,6 +10,7 @@ import { checkFlowDir } from '../../src/flow/check.ts';
 import { buildScope, orgScope } from '../../src/engine/scope.ts';
 import { evaluateThreshold } from '../../src/rules/thresholds.ts';
 import { runChecks } from '../../src/rules/checks.ts';
+import { isRelevant } from '../../src/rules/relevance.ts';
 import type { Answers, AnswerValue } from '../../src/engine/values.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -178,14 +179,22 @@ describe('flow beijing-platform-2024', () => {
     const r8185 = ledger.rowChecks.find((c) => c.id === 'activity_counts_8_1_8_5')!;
     expect(r8185).toMatchObject({ level: 'warning', when: 'service_category in ("综合咨询", "人力资源")' });
     expect(table('survey_list').checks.some((c) => c.assert.includes('min(ceil(jjj_served_current * 4 / 10), 100)'))).toBe(true);
+    // Computed rows as the seed's layout has them: 合计 of the activity ledger, 平均满意度 of the survey; none for the
+    // contract list, whose seed table has no 合计 row.
+    expect(table('activity_ledger').totals).toEqual(['enterprises', 'people']);
+    expect(table('contract_list').totals).toEqual([]);
+    expect(table('contract_list').footer).toEqual([]);
+    expect(table('survey_list').totals).toEqual([]);
+    expect(table('survey_list').footer).toEqual([{ label: '平均满意度', column: 'score', aggregate: 'mean' }]);
   });
 
   it('marks the questions the form does not ask as extra, each with a reason', () => {
     const extras = questions.filter((q) => q.extra).map((q) => q.id);
     expect(extras.sort()).toEqual(
       [
-        'legal_person', 'premises', 'criminal_penalty', 'serious_dishonesty', 'rep_bad_credit', 'info_channels',
-        'survey_count', 'certified', 'policy_docs', 'audit_available', 'gjj_production_service', 'gjj_stages',
+        'legal_person', 'premises', 'criminal_penalty', 'penalty_date', 'penalty_in_eval_years', 'serious_dishonesty', 'rep_bad_credit',
+        'info_channels', 'survey_count', 'certified', 'policy_docs', 'audit_available', 'host_type', 'jjj_sme_served_current',
+        'gjj_production_service', 'gjj_stages', 'contract_enterprises_current',
       ].sort(),
     );
     for (const q of questions.filter((q) => q.extra)) expect(q.help, q.id).toMatch(/填报系统/);
@@ -195,7 +204,8 @@ describe('flow beijing-platform-2024', () => {
 // ───────────────────────────────────────────── the thresholds, decided by the real rules module
 
 const loaded = loadFlow(root + 'flows/beijing-platform-2024');
-const TODAY = '2026-11-21';
+/** A submission day of the campaign that evaluates 2024 (dates the seed leaves open are judged against it). */
+const TODAY = '2025-03-20';
 
 const a = (value: AnswerValue) => ({ value, skipped: false });
 const choice = (value: string) => a({ value });
@@ -215,6 +225,7 @@ const passing: Answers = {
   serious_dishonesty: a(false),
   rep_bad_credit: a(false),
   jjj_served_current: a(120),
+  jjj_sme_served_current: a(110),
   beijing_served_current: a(90),
   gjj_production_service: a(false),
   partner_institutions: a(6),
@@ -230,15 +241,18 @@ const passing: Answers = {
   survey_count: a(48),
 };
 
-function verdict(n: number, answers: Answers, org: Record<string, string | number> = { org_category: '技术创新' }) {
-  const scope = buildScope(loaded, answers, { today: TODAY, org });
+function verdict(n: number, answers: Answers, today = TODAY) {
+  const scope = buildScope(loaded, answers, { today, org: { org_category: '技术创新' } });
   return evaluateThreshold(loaded, loaded.flow.thresholds.find((t) => t.number === n)!, answers, scope);
 }
-const status = (n: number, changes: Answers = {}, remove: string[] = []) => {
+const status = (n: number, changes: Answers = {}, remove: string[] = [], today = TODAY) => {
   const answers: Answers = { ...passing, ...changes };
   for (const id of remove) delete answers[id];
-  return verdict(n, answers).status;
+  return verdict(n, answers, today).status;
 };
+/** Whether a question is asked, given the answers. */
+const asked = (id: string, changes: Answers = {}) =>
+  isRelevant(loaded, loaded.questions.get(id)!, buildScope(loaded, { ...passing, ...changes }, { today: TODAY, org: {} }));
 
 describe('beijing-platform-2024 thresholds', () => {
   it('renders the years at load', () => {
@@ -254,48 +268,122 @@ describe('beijing-platform-2024 thresholds', () => {
     expect(loaded.flow.thresholds.map((t) => evaluateThreshold(loaded, t, passing, scope).status)).toEqual(Array(11).fill('pass'));
   });
 
-  it('1: independent legal person in Beijing, fixed premises, two years old', () => {
+  it('1: independent legal person in Beijing, fixed premises, two years old — each failed part named on its own', () => {
     expect(status(1, { reg_date: a('2022-12-31') })).toBe('pass');
-    expect(status(1, { reg_date: a('2023-01-02') })).toBe('fail');
     expect(status(1, { reg_district: choice('北京市以外') })).toBe('fail');
     expect(status(1, { premises: choice('无固定经营服务场所') })).toBe('fail');
     expect(status(1, { legal_person: a(false) })).toBe('fail');
     expect(status(1, {}, ['reg_date'])).toBe('unknown');
+    const v = verdict(1, { ...passing, legal_person: a(false), premises: choice('无固定经营服务场所') });
+    expect(v.reason).toMatch(/^门槛条件1：/);
+    expect(v.reason).toContain('不具有独立法人资格');
+    expect(v.reason).toContain('没有固定的经营服务场所');
+    expect(v.reason).not.toContain('注册所在区');
+    expect(v.reason).not.toContain('成立时间');
   });
 
-  it('2: assets ≥ 300万元, relaxable (review) for 事业单位 and 社会团体', () => {
+  it('1: 成立时间两年以上 has no date in the seed: two years only by the submission day is review, naming both dates', () => {
+    // Registered the day after 2022-12-31: not two years at 2024-12-31.
+    expect(status(1, { reg_date: a('2023-01-02') }, [], '2025-01-01')).toBe('fail');
+    const review = verdict(1, { ...passing, reg_date: a('2023-01-02') });
+    expect(review.status).toBe('review');
+    expect(review.reason).toBe(
+      '门槛条件1：成立时间按评价年度末计不满两年：注册于2023-01-02，至2024-12-31不满两年，至申报日2025-03-20已满两年；指南未写明计算截止日，需主管部门认定',
+    );
+    // A review point does not hide a failed one.
+    expect(status(1, { reg_date: a('2023-01-02'), legal_person: a(false) })).toBe('fail');
+  });
+
+  it('2: assets ≥ 300万元; below it, review when hosted by 机关事业单位 or 社团法人, fail when hosted by a company', () => {
     expect(status(2, { assets_current: a('300') })).toBe('pass');
-    expect(status(2, { assets_current: a('299.99') })).toBe('fail');
-    expect(status(2, { assets_current: a('120'), unit_nature: choice('国有企业') })).toBe('fail');
+    expect(status(2, { assets_current: a('500'), unit_nature: choice('社会团体') })).toBe('pass');
+    // 单位性质 says who hosts: no further question.
     expect(status(2, { assets_current: a('120'), unit_nature: choice('事业单位') })).toBe('review');
     expect(status(2, { assets_current: a('120'), unit_nature: choice('社会团体') })).toBe('review');
-    expect(status(2, { assets_current: a('500'), unit_nature: choice('社会团体') })).toBe('pass');
+    expect(asked('host_type', { assets_current: a('120'), unit_nature: choice('事业单位') })).toBe(false);
     // 机关 is not a choice on the form: declared under 其他, it is recognised from the text.
     expect(status(2, { assets_current: a('120'), unit_nature: a({ value: '其他', other: '区政府机关服务中心' }) })).toBe('review');
-    expect(status(2, { assets_current: a('120'), unit_nature: a({ value: '其他', other: '民办非企业单位' }) })).toBe('fail');
-    const v = verdict(2, { ...passing, assets_current: a('120') });
-    expect(v.reason).toContain('300万元');
-    expect(v.reason).toContain('120万元');
-    expect(v.reason).toContain('2024年度');
+    expect(asked('host_type', { assets_current: a('120'), unit_nature: a({ value: '其他', other: '区政府机关服务中心' }) })).toBe(false);
+    // A company or other body: who hosts the platform is asked, only when the assets are short.
+    expect(asked('host_type', { assets_current: a('300') })).toBe(false);
+    expect(asked('host_type', { assets_current: a('299.99') })).toBe(true);
+    expect(asked('host_type', { assets_current: a('120'), unit_nature: a({ value: '其他', other: '民办非企业单位' }) })).toBe(true);
+    const short = verdict(2, { ...passing, assets_current: a('299.99') });
+    expect(short.status).toBe('unknown');
+    expect(short.missing).toEqual(['四（一）2 平台的主办单位性质']);
+    expect(status(2, { assets_current: a('299.99'), host_type: choice('企业') })).toBe('fail');
+    expect(status(2, { assets_current: a('120'), unit_nature: choice('国有企业'), host_type: choice('企业') })).toBe('fail');
+    expect(status(2, { assets_current: a('120'), unit_nature: a({ value: '其他', other: '民办非企业单位' }), host_type: choice('企业') })).toBe('fail');
+    expect(status(2, { assets_current: a('120'), unit_nature: choice('国有企业'), host_type: choice('机关') })).toBe('review');
+    expect(status(2, { assets_current: a('120'), host_type: choice('社团法人') })).toBe('review');
+    expect(status(2, { assets_current: a('120'), host_type: a({ value: '其他', other: '北京市某行业协会' }) })).toBe('review');
+    expect(status(2, { assets_current: a('120'), host_type: a({ value: '其他', other: '某基金会' }) })).toBe('fail');
+    const fail = verdict(2, { ...passing, assets_current: a('120'), host_type: choice('企业') });
+    expect(fail.reason).toContain('300万元');
+    expect(fail.reason).toContain('120万元');
+    expect(fail.reason).toContain('2024年度');
+    expect(fail.reason).toContain('不适用放宽');
+    const review = verdict(2, { ...passing, assets_current: a('120'), unit_nature: choice('国有企业'), host_type: choice('机关') });
+    expect(review.reason).toContain('120万元');
+    expect(review.reason).toContain('平台主办单位为机关');
+    expect(review.reason).toContain('需主管部门认定');
   });
 
   it('3: no criminal or serious administrative penalty, no dishonesty, clean legal representative', () => {
-    expect(status(3, { criminal_penalty: a(true) })).toBe('fail');
+    expect(status(3)).toBe('pass');
     expect(status(3, { serious_dishonesty: a(true) })).toBe('fail');
     expect(status(3, { rep_bad_credit: a(true) })).toBe('fail');
+    const v = verdict(3, { ...passing, rep_bad_credit: a(true) });
+    expect(v.reason).toContain('法定代表人有不良信用记录');
+    expect(v.reason).not.toContain('严重失信行为');
+    // A penalty: its date decides, against both readings of 近两年内.
+    expect(status(3, { criminal_penalty: a(true) })).toBe('unknown');
+    expect(asked('penalty_date', { criminal_penalty: a(true) })).toBe(true);
+    expect(asked('penalty_date')).toBe(false);
   });
 
-  it('4: ≥100 京津冀 SMEs served, ≥50 for 高精尖 production-stage platforms', () => {
-    expect(status(4, { jjj_served_current: a(100) })).toBe('pass');
-    expect(status(4, { jjj_served_current: a(99) })).toBe('fail');
+  it('3: 近两年内 has no date in the seed: a penalty inside only one reading is review, naming both dates', () => {
+    // Within two years of both 2024-12-31 and the submission day.
+    const both = verdict(3, { ...passing, criminal_penalty: a(true), penalty_date: a('2024-06-01') });
+    expect(both.status).toBe('fail');
+    expect(both.reason).toContain('2024-06-01');
+    // Within two years of 2024-12-31, not of 2025-03-20.
+    const early = verdict(3, { ...passing, criminal_penalty: a(true), penalty_date: a('2023-02-01') });
+    expect(early.status).toBe('review');
+    expect(early.reason).toContain('2023-02-01');
+    expect(early.reason).toContain('2024-12-31');
+    expect(early.reason).toContain('2025-03-20');
+    // Older than two years by both readings.
+    expect(status(3, { criminal_penalty: a(true), penalty_date: a('2022-10-01') })).toBe('pass');
+    // After the evaluation year: whether {prev_year}–{year} also had one decides.
+    const late = { criminal_penalty: a(true), penalty_date: a('2025-01-15') };
+    expect(asked('penalty_in_eval_years', late)).toBe(true);
+    expect(asked('penalty_in_eval_years', { criminal_penalty: a(true), penalty_date: a('2024-06-01') })).toBe(false);
+    expect(status(3, late)).toBe('unknown');
+    const after = verdict(3, { ...passing, ...late, penalty_in_eval_years: a(false) });
+    expect(after.status).toBe('review');
+    expect(after.reason).toContain('2025-01-15');
+    expect(after.reason).toContain('2024-12-31');
+    expect(after.reason).toContain('2025-03-20');
+    expect(status(3, { ...late, penalty_in_eval_years: a(true) })).toBe('fail');
+    // A review point does not hide a failed one.
+    expect(status(3, { ...late, penalty_in_eval_years: a(false), serious_dishonesty: a(true) })).toBe('fail');
+  });
+
+  it('4: ≥100 京津冀 SMEs served, ≥50 for 高精尖 production-stage platforms, counted on the SMEs, not on all served', () => {
+    expect(status(4, { jjj_sme_served_current: a(100) })).toBe('pass');
+    expect(status(4, { jjj_sme_served_current: a(99) })).toBe('fail');
+    // 150 enterprises served, of which 90 SMEs: the form's figure alone would pass.
+    expect(status(4, { jjj_served_current: a(150), jjj_sme_served_current: a(90) })).toBe('fail');
     const gjj = { gjj_production_service: a(true), gjj_stages: multi('小试中试', '概念验证') };
-    expect(status(4, { ...gjj, jjj_served_current: a(50) })).toBe('pass');
-    expect(status(4, { ...gjj, jjj_served_current: a(99) })).toBe('pass');
-    expect(status(4, { ...gjj, jjj_served_current: a(49) })).toBe('fail');
+    expect(status(4, { ...gjj, jjj_sme_served_current: a(50) })).toBe('pass');
+    expect(status(4, { ...gjj, jjj_sme_served_current: a(99) })).toBe('pass');
+    expect(status(4, { ...gjj, jjj_sme_served_current: a(49) })).toBe('fail');
     expect(status(4, {}, ['gjj_production_service'])).toBe('unknown');
-    const v = verdict(4, { ...passing, jjj_served_current: a(80) });
+    expect(status(4, {}, ['jjj_sme_served_current'])).toBe('unknown');
+    const v = verdict(4, { ...passing, jjj_sme_served_current: a(80) });
     expect(v.reason).toContain('不少于100家');
-    expect(v.reason).toContain('80家');
+    expect(v.reason).toContain('服务京津冀企业120家中，中小企业80家');
   });
 
   it('5: ≥5 专业服务机构', () => {
@@ -334,7 +422,7 @@ describe('beijing-platform-2024 thresholds', () => {
     expect(status(10, { free_service_share: a('0.5') })).toBe('pass');
   });
 
-  it('11: satisfaction ≥ 90 % and survey coverage ≥ 40 % of served enterprises, at most 100', () => {
+  it('11: satisfaction ≥ 90 % and survey coverage ≥ 40 % of served enterprises, at most 100, each named on its own', () => {
     expect(status(11, { satisfaction: a('90') })).toBe('pass');
     expect(status(11, { satisfaction: a('89.99') })).toBe('fail');
     // 120 served → 48 surveys
@@ -349,6 +437,12 @@ describe('beijing-platform-2024 thresholds', () => {
     expect(status(11, { jjj_served_current: a(300), survey_count: a(100) })).toBe('pass');
     expect(status(11, { jjj_served_current: a(300), survey_count: a(99) })).toBe('fail');
     expect(status(11, {}, ['survey_count'])).toBe('unknown');
+    const survey = verdict(11, { ...passing, survey_count: a(47) });
+    expect(survey.reason).toContain('满意度调查覆盖47家');
+    expect(survey.reason).not.toContain('平均满意度');
+    const score = verdict(11, { ...passing, satisfaction: a('89.99') });
+    expect(score.reason).toContain('89.99%');
+    expect(score.reason).not.toContain('调查覆盖');
   });
 });
 
@@ -376,6 +470,10 @@ describe('beijing-platform-2024 cross-checks', () => {
     expect(runChecks(loaded, checksOf('sme_revenue_current'), answers, scope).errors).toHaveLength(1);
     const b = { ...passing, beijing_served_current: a(130) };
     expect(runChecks(loaded, checksOf('beijing_served_current'), b, buildScope(loaded, b, { today: TODAY, org: {} })).errors).toHaveLength(1);
+    const sme = { ...passing, jjj_sme_served_current: a(121) };
+    expect(runChecks(loaded, checksOf('jjj_sme_served_current'), sme, buildScope(loaded, sme, { today: TODAY, org: {} })).errors).toHaveLength(1);
+    const firms = { ...passing, contracts_current: a(150), contract_enterprises_current: a(151) };
+    expect(runChecks(loaded, checksOf('contract_enterprises_current'), firms, buildScope(loaded, firms, { today: TODAY, org: {} })).errors).toHaveLength(1);
   });
 
   it('asks 【三】 only for the declared category', () => {
