@@ -10,13 +10,14 @@ export type Command =
   | { kind: 'back' }
   | { kind: 'skip' }
   | { kind: 'progress' }
-  | { kind: 'review' }
+  | { kind: 'review'; page?: number; all?: boolean }
   | { kind: 'confirm' }
+  | { kind: 'keep' }
   | { kind: 'sections' }
   | { kind: 'section'; target: string }
   | { kind: 'edit'; target: string }
   | { kind: 'thresholds' }
-  | { kind: 'evidence' }
+  | { kind: 'evidence'; page?: number }
   | { kind: 'switch' }
   | { kind: 'unknown'; word: string };
 
@@ -25,39 +26,57 @@ const WORDS: Record<string, Command['kind']> = {
   返回: 'back', 上一题: 'back', 上一步: 'back', 后退: 'back', back: 'back',
   跳过: 'skip', 略过: 'skip', 下一题: 'skip', skip: 'skip',
   进度: 'progress', progress: 'progress', status: 'progress',
-  查看: 'review', 本节: 'review', 检查: 'review', review: 'review',
+  查看: 'review', 本节: 'review', 检查: 'review', review: 'review', 查看全部: 'review',
   确认: 'confirm', 确定: 'confirm', 提交本节: 'confirm', confirm: 'confirm',
+  保留: 'keep', 不确认: 'keep', keep: 'keep',
   目录: 'sections', 章节: 'sections', 菜单: 'sections', sections: 'sections',
   门槛: 'thresholds', 门槛条件: 'thresholds', thresholds: 'thresholds',
   材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
   切换单位: 'switch', 重新选择单位: 'switch', switch: 'switch',
-  start: 'start', 开始: 'start',
+  start: 'start', 开始: 'start', 修改: 'edit', 更正: 'edit', edit: 'edit',
 };
 
+const SECTION_NUMBER = '[一二三四五六七八九十\\d]+';
+/** 第3节, 第三部分, 去第3节, 去【三】, 去3节. */
+const SECTION = new RegExp(`^(?:去\\s*)?第\\s*(${SECTION_NUMBER})\\s*(?:节|部分)$|^去\\s*【(${SECTION_NUMBER})】$|^去\\s*(${SECTION_NUMBER})\\s*(?:节|部分)$|^section\\s+(\\S+)$`, 'i');
+/**
+ * 修改 3, 修改【三】1, 修改建筑面积, 更正 2: 修改 and 更正 may run straight into their target; 改 alone only before a
+ * number or a bracket (改 3, 改【三】1), so that an answer such as “改制后…” stays an answer.
+ */
+const EDIT = /^(?:(?:修改|更正)\s*(.+)|改\s*([\d【].*)|edit\s+(.+))$/i;
+
+/**
+ * A command is the whole message: a command word alone, or 修改 / 第N节 with their target. Anything else — including
+ * text that merely begins with a command word, such as “去年基地共服务…” — is an answer to the current question.
+ */
 export function parseCommand(raw: string): Command | null {
   const text = normalise(raw);
   const slash = text.startsWith('/');
-  const body = slash ? text.slice(1).trim() : text;
-  const [head, ...rest] = body.split(/\s+/);
-  const arg = rest.join(' ').trim();
-  const word = head?.toLowerCase() ?? '';
+  const body = (slash ? text.slice(1) : text).trim();
+  const word = body.toLowerCase().replace(/[。.!！]$/, '');
 
-  const editMatch = body.match(/^(?:修改|更正|改|edit)\s*(.+)$/i);
-  if (editMatch) return { kind: 'edit', target: editMatch[1].trim() };
-  const sectionMatch = body.match(/^(?:第\s*([一二三四五六七八九十\d]+)\s*[节部分]+|去\s*(.+)|section\s+(.+))$/i);
-  if (sectionMatch) return { kind: 'section', target: (sectionMatch[1] ?? sectionMatch[2] ?? sectionMatch[3]).trim() };
+  const edit = body.match(EDIT);
+  if (edit) return { kind: 'edit', target: (edit[1] ?? edit[2] ?? edit[3]).trim() };
+  const section = body.match(SECTION);
+  if (section) return { kind: 'section', target: (section[1] ?? section[2] ?? section[3] ?? section[4]).trim() };
+  const paged = body.match(/^(查看|材料)\s*(\d+)$/);
+  if (paged) return { kind: paged[1] === '查看' ? 'review' : 'evidence', page: Number(paged[2]) };
 
   const kind = WORDS[word];
-  if (kind && (arg === '' || !slash)) {
-    if (!arg) return { kind } as Command;
+  if (kind === 'edit') return { kind: 'edit', target: '' };
+  if (kind === 'review') return word === '查看全部' ? { kind, all: true } : { kind };
+  if (kind) return { kind } as Command;
+  // “/start 参数” (Telegram deep links) and other slash words: a known word ignores its argument.
+  if (slash) {
+    const head = WORDS[word.split(/\s+/)[0]];
+    return head && head !== 'edit' ? ({ kind: head } as Command) : { kind: 'unknown', word: text };
   }
-  if (slash) return kind ? ({ kind } as Command) : { kind: 'unknown', word: text };
   return null;
 }
 
 export const COMMAND_HELP = [
   '“返回”回到上一题，“跳过”跳过选填题（已答的题保留原答案）',
-  '“修改 3”或“修改 【三】1”更正某一题，“查看”列出本节答案',
+  '“修改 3”或“修改 【三】1”更正某一题（也可写题目名称），“查看”列出本节答案',
   '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断，“材料”查看需准备的证明材料',
   '“帮助”查看本题说明',
 ].join('\n');

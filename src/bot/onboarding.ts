@@ -14,6 +14,12 @@ export type Candidate = z.infer<typeof CandidateSchema>;
 export const ChatStateSchema = z.object({
   step: z.enum(['await_unit', 'choose_candidate']).optional(),
   candidates: z.array(CandidateSchema).optional(),
+  /** “修改” alone: the next message names what to change. */
+  awaitEdit: z.boolean().optional(),
+  /** “修改 …” matched several questions: the next message picks one by number. */
+  editCandidates: z.array(z.string()).optional(),
+  /** An answer being corrected in another section: where to return once it is given. */
+  editReturn: z.object({ sectionId: z.string(), questionId: z.string() }).optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 

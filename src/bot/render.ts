@@ -1,9 +1,9 @@
 import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
-import { formatDerived, formatMatrix, formatStored, questionTitle } from '../engine/format.ts';
-import { askedQuestions, isPending, questionsAskedNow } from '../engine/section-machine.ts';
-import type { Answers, MatrixValue } from '../engine/values.ts';
+import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle } from '../engine/format.ts';
+import { openRequired, questionsCounted } from '../engine/section-machine.ts';
+import type { AnswerValue, Answers, MatrixValue } from '../engine/values.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
@@ -66,17 +66,19 @@ export function renderQuestion(
   /** Asked again right after a refusal: the notes were just read, so only the question and how to answer. */
   again = false,
 ): Outbound {
-  const asked = questionsAskedNow(loaded, section, scope);
-  const index = asked.findIndex((x) => x.id === q.id) + 1;
-  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${asked.length} 题${q.required ? '' : '（选填）'}`];
+  const counted = questionsCounted(loaded, section, scope);
+  const index = counted.findIndex((x) => x.id === q.id) + 1;
+  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${counted.length} 题${q.required ? '' : '（选填）'}`];
   const entering = again || (q.type === 'matrix' && collected && Object.keys(collected).length > 0);
-  // A section's own note (e.g. what to upload and how to name it) is said when the operator first arrives there.
-  if (section.intro && index === 1 && !again && !section.questions.some((x) => answers[x.id])) lines.push(section.intro);
+  // A section's own note (e.g. what to upload and how to name it) is said when the operator first arrives there;
+  // a long one in short, the whole of it on 帮助.
+  if (section.intro && index === 1 && !again && !section.questions.some((x) => answers[x.id])) lines.push(shortIntro(section.intro));
   lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
   // While a matrix is being filled row by row, its long help was already shown.
   if (q.help && !entering) lines.push(`说明：${q.help}`);
-  if (q.type === 'choice' || q.type === 'multi') {
+  // After a refusal the options were just listed (or are not what was wrong): not twice.
+  if ((q.type === 'choice' || q.type === 'multi') && !again) {
     lines.push(choicesOf(loaded, q).map((c, i) => `${i + 1}. ${c.label}`).join('\n'));
   }
   if (answers[q.id] && q.type !== 'derived') lines.push(`当前答案：${formatStored(loaded, q, answers[q.id], scope)}（回复新答案即可更正，回复“跳过”保留）`);
@@ -110,25 +112,72 @@ export function renderMatrixConfirm(loaded: LoadedFlow, q: Question, value: Matr
   return { text, choices: [{ label: '是', value: '是' }, { label: '否', value: '否' }] };
 }
 
+/** At most this much of a section's intro is said on arrival; the whole of it comes with 帮助. */
+export const INTRO_SHOWN = 160;
+
+function shortIntro(intro: string): string {
+  const chars = [...intro];
+  if (chars.length <= INTRO_SHOWN) return intro;
+  const cut = chars.slice(0, INTRO_SHOWN).join('');
+  const sentence = cut.slice(0, Math.max(cut.lastIndexOf('。'), cut.lastIndexOf('；')) + 1) || cut;
+  return `${sentence}……（完整说明请回复“帮助”）`;
+}
+
+/** Text compared without layout, thousands separators or a trailing unit. */
+const bare = (text: string) => text.normalize('NFKC').replace(/[\s,，%]/g, '');
+
+/**
+ * What was saved, when it differs from what was typed (a unit converted, 万/亿, a date, a chosen option, yes/no
+ * words) or when the parser made a note (an approximate figure): one short line, not the question again.
+ */
+export function renderEcho(loaded: LoadedFlow, q: Question, value: AnswerValue | null, typed: string | undefined, note?: string): string | null {
+  if (typed === undefined || value === null || ['table', 'matrix', 'upload', 'derived'].includes(q.type)) return null;
+  const shown = formatValue(loaded, q, value);
+  const [t, v] = [bare(typed), bare(shown)];
+  const same = v === t || (v.startsWith(t) && /^\D*$/.test(v.slice(t.length)) && /\d$/.test(t));
+  if (same && !note) return null;
+  const what = `已保存：${q.label} ${shown}${same ? '' : `（您输入：${typed.trim().slice(0, 30)}）`}`;
+  return note ? `${what}。${note}` : what;
+}
+
+/** A message that arrived while the section waited for 确认. */
+export function renderCarryOffer(loaded: LoadedFlow, section: Section, text: string): string {
+  const quoted = `“${text.trim().slice(0, 20)}${[...text.trim()].length > 20 ? '…' : ''}”`;
+  return `${sectionLabel(section)} 正在等您确认，${quoted}还没有保存。\n回复“是”确认本节，并把${quoted}作为下一个待答题目的答案保存；回复“否”不保存，继续核对本节。`;
+}
+
 /** The explanation request after a warning. */
 export function renderExplain(warnings: string[]): string {
   return [
     ...warnings.map((w) => `⚠️ ${w}`),
-    '如数据无误，请用一两句话写明情况说明（将随答案一并保存，供评审参考）；如要改填，请回复“返回”。',
+    '如数据无误，请用一两句话写明情况说明（将随答案一并保存，供评审参考）；如要改填，直接回复新的答案。',
   ].join('\n');
 }
 
-/** A section's answers with their numbers, for the end-of-section review and for “查看”. */
-export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, env: Env, final: boolean): Outbound {
-  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览：`];
-  let n = 0;
-  for (const q of section.questions) {
-    if (!isRelevant(loaded, q, scope)) continue;
-    n++;
-    lines.push(`${n}. ${questionTitle(q)}：${formatStored(loaded, q, answers[q.id], scope)}`);
-  }
-  const missing = askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, env));
-  if (missing.length) lines.push(`尚未回答的必填项：${missing.map((q) => q.ref).join('、')}`);
+/** Lines of a review or checklist shown at once: one phone screen. */
+const PAGE = 15;
+
+/** Which page of a long list, and the footer that says how to see the rest. */
+function paginate<T>(items: T[], page: number | 'all', more: (next: number) => string): { shown: T[]; offset: number; footer?: string } {
+  if (page === 'all' || items.length <= PAGE) return { shown: items, offset: 0 };
+  const pages = Math.ceil(items.length / PAGE);
+  const p = Math.min(Math.max(page, 1), pages);
+  const shown = items.slice((p - 1) * PAGE, p * PAGE);
+  return { shown, offset: (p - 1) * PAGE, footer: `第 ${p}/${pages} 页${p < pages ? `，${more(p + 1)}` : ''}` };
+}
+
+/**
+ * A section's answers with their numbers, for the end-of-section review and for “查看”: a summary line, then one page
+ * at a time (“查看 2”, or “查看全部”).
+ */
+export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, env: Env, final: boolean, page: number | 'all' = 1): Outbound {
+  const items = section.questions.filter((q) => isRelevant(loaded, q, scope));
+  const open = openRequired(loaded, section, answers, env, scope);
+  const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览（共 ${items.length} 项${open.length ? `，缺 ${open.length} 项必填` : ''}）：`];
+  const { shown, offset, footer } = paginate(items, page, (next) => `回复“查看 ${next}”看下一页，“查看全部”看全部`);
+  shown.forEach((q, i) => lines.push(`${offset + i + 1}. ${questionTitle(q)}：${formatStored(loaded, q, answers[q.id], scope)}`));
+  if (footer) lines.push(footer);
+  if (open.length) lines.push(`尚未回答的必填项：${open.map((q) => q.ref).join('、')}`);
   if (final) {
     lines.push('请核对。回复“确认”完成本节；要更正请回复“修改 序号”，例如“修改 2”。');
     return { text: lines.join('\n'), choices: [{ label: '确认', value: '确认' }] };
@@ -141,7 +190,7 @@ export interface SectionProgressLine { section: Section; status: string; answere
 
 export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null): Outbound {
   const statusText = (l: SectionProgressLine) =>
-    l.status === 'done' ? '✅ 已完成' : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
+    l.status === 'done' ? '✅ 已完成' : l.status === 'reopened' ? `需补充 ${l.answered}/${l.total}（答案变化后新增题目）` : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
   const text = [
     '申报表各部分：',
     ...lines.map((l, i) => `${i + 1}. ${sectionLabel(l.section)}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
@@ -163,21 +212,27 @@ export function renderVerdicts(verdicts: Verdict[]): string {
 
 /**
  * The evidence checklist: what the documents require, then — apart, so nobody takes them for requirements — what the
- * assistant suggests (建议材料), each with what it supports.
+ * assistant suggests (建议材料), each with what it supports; a summary line, then one page at a time (“材料 2”).
  */
-export function renderEvidence(items: EvidenceItem[]): string {
+export function renderEvidence(items: EvidenceItem[], page = 1): string {
   if (items.length === 0) return '按目前的回答，没有需要准备的证明材料。';
   const required = items.filter((i) => !i.suggested);
   const suggested = items.filter((i) => i.suggested);
   const missing = required.filter((i) => i.status === 'missing');
   const line = (item: EvidenceItem, n: number) =>
     `${n}. ${item.status === 'provided' ? '✅' : '□'} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}）`;
-  const lines = [`申报文件要求的证明材料共 ${required.length} 项，尚缺 ${missing.length} 项（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`];
-  required.forEach((item, i) => lines.push(line(item, i + 1)));
-  if (suggested.length) {
-    lines.push('', `建议材料 ${suggested.length} 项（申报文件未列明，助手建议准备，用于支撑自评要点，不是必交材料）：`);
-    suggested.forEach((item, i) => lines.push(line(item, required.length + i + 1)));
-  }
+  const lines = [
+    `申报文件要求的证明材料共 ${required.length} 项，已提供 ${required.length - missing.length} 项，尚缺 ${missing.length} 项${suggested.length ? `；另有建议材料 ${suggested.length} 项` : ''}（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`,
+  ];
+  const { shown, offset, footer } = paginate(items, page, (next) => `回复“材料 ${next}”看下一页`);
+  shown.forEach((item, i) => {
+    const n = offset + i + 1;
+    if (item.suggested && (i === 0 || !shown[i - 1].suggested)) {
+      lines.push('', '建议材料（申报文件未列明，助手建议准备，用于支撑自评要点，不是必交材料）：');
+    }
+    lines.push(line(item, n));
+  });
+  if (footer) lines.push(footer);
   return lines.join('\n');
 }
 

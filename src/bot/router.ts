@@ -6,7 +6,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { formatDerived, questionTitle } from '../engine/format.ts';
 import { buildScope, orgScope, type Env } from '../engine/scope.ts';
-import { isPending, questionsAskedNow, type SectionEvent } from '../engine/section-machine.ts';
+import { isPending, openRequired, questionsCounted, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
 import { isoDateInChina } from '../engine/today.ts';
@@ -18,7 +18,9 @@ import { evidenceChecklist } from '../rules/evidence.ts';
 import { COMMAND_HELP, parseCommand, type Command } from './commands.ts';
 import { InboundSchema, MAX_MESSAGE_CHARS, type Inbound, type Outbound } from './messages.ts';
 import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type ChatState, type Match } from './onboarding.ts';
-import { renderEvidence, renderExplain, renderMatrixConfirm, renderQuestion, sectionLabel, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
+import { INTRO_SHOWN, renderCarryOffer, renderEcho, renderEvidence, renderExplain, renderMatrixConfirm, renderQuestion, sectionLabel, renderReview, renderSections, renderVerdictChanges, renderVerdicts, type SectionProgressLine } from './render.ts';
+import { prefillOf } from '../engine/assess-answer.ts';
+import { normalise } from '../engine/parse-answer.ts';
 import { resolveQuestion, resolveSection } from './targets.ts';
 
 /**
@@ -184,9 +186,14 @@ export class Router {
     const author = { userId: identity.userId, channel: identity.channel };
     let answers = await loadAnswers(tx, declaration.id);
     const current = sectionById(loaded, declaration.currentSectionId);
+    const state: ChatState = ChatStateSchema.safeParse(identity.chatState).data ?? {};
+    const setState = async (next: ChatState) => {
+      await tx.chatIdentity.update({ where: { id: identity.id }, data: { chatState: next } });
+      identity.chatState = next;
+    };
     // Answers read once per message and carried from turn to turn, not read again by each.
     const turn = async (event?: SectionEvent, sectionId?: string) => {
-      const result = await runTurn(tx, loaded, declaration, { event, sectionId, author, env, answers });
+      const result = await runTurn(tx, loaded, declaration, { event, sectionId: sectionId ?? current.id, author, env, answers });
       answers = result.answersAfter;
       return result;
     };
@@ -194,24 +201,54 @@ export class Router {
     const position = async () => stepSection(loaded, current, await loadSectionSnapshot(tx, declaration.id, current.id), answers, env).position;
     const before: string[] = [];
 
+    // A pick from the list “修改” offered, or the target “修改” alone asked for.
+    if (!command && (state.editCandidates || state.awaitEdit)) {
+      const t = normalise(text);
+      const picked = state.editCandidates && /^\d+$/.test(t) ? state.editCandidates[Number(t) - 1] : undefined;
+      await setState({ ...state, editCandidates: undefined, awaitEdit: undefined });
+      if (picked) command = { kind: 'edit', target: picked };
+      else if (state.awaitEdit && resolveQuestion(loaded, current, text, buildScope(loaded, answers, env))) command = { kind: 'edit', target: text };
+    }
+    if (command && command.kind !== 'edit' && state.editReturn) await setState({ ...state, editReturn: undefined });
+
     switch (command?.kind) {
-      case undefined:
+      case undefined: {
         if (text.trim() === '') return this.respond(loaded, await turn(), env, ['没有收到内容。请直接回复答案，或回复“帮助”查看可用的说法。']);
-        return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
+        const result = await turn({ type: 'ANSWER', text });
+        // An answer given through “修改” in another section: back to where the operator was.
+        const back = state.editReturn;
+        if (back && result.emitted.some((e) => e.type === 'answer' && e.questionId === back.questionId)) {
+          await setState({ ...state, editReturn: undefined });
+          const there = await turn(undefined, back.sectionId);
+          return this.respond(loaded, { ...there, emitted: result.emitted, answersBefore: result.answersBefore, completed: result.completed, reopened: result.reopened }, env, [], `已回到${sectionLabel(there.section)}。`);
+        }
+        return this.respond(loaded, result, env);
+      }
       case 'start':
         return this.respond(loaded, await turn(), env, quiet ? [] : ['欢迎回来，我们继续。']);
       case 'back':
         return this.respond(loaded, await turn({ type: 'BACK' }), env);
       case 'skip':
         return this.respond(loaded, await turn({ type: 'SKIP' }), env);
+      case 'keep':
+        return this.respond(loaded, await turn({ type: 'KEEP' }), env);
       case 'confirm': {
-        const { phase } = await position();
-        if (phase === 'review' || phase === 'done') return this.respond(loaded, await turn({ type: 'CONFIRM' }), env);
-        return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
+        const { phase, questionId } = await position();
+        if (phase === 'review' || phase === 'done' || phase === 'carrying') return this.respond(loaded, await turn({ type: 'CONFIRM' }), env);
+        const question = questionId ? loaded.questions.get(questionId) : undefined;
+        // 确认 confirms what is waiting for it (a computed value, a matrix, a yes/no, the directory's value); it is never a text answer.
+        if (phase === 'explaining' || phase === 'confirming' || (question && question.type !== 'text') || (question && prefillOf(question, env))) {
+          return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
+        }
+        before.push('“确认”用于确认本节答案或计算结果，不能作为本题的答案。请直接填写本题；本节填完后会列出答案请您确认。');
+        return this.respond(loaded, await turn(), env, before, undefined, true);
       }
       case 'review': {
+        const { phase } = await position();
         const scope = buildScope(loaded, answers, env);
-        const list = renderReview(loaded, current, answers, scope, env, false);
+        // At the review the list is the prompt itself: said once.
+        if (phase === 'review' && !command.page && !command.all) return this.respond(loaded, await turn(), env);
+        const list = renderReview(loaded, current, answers, scope, env, false, command.all ? 'all' : (command.page ?? 1));
         return this.respond(loaded, await turn(), env, [list.text]);
       }
       case 'sections':
@@ -223,9 +260,22 @@ export class Router {
       }
       case 'edit': {
         const scope = buildScope(loaded, answers, env);
-        const question = resolveQuestion(loaded, current, command.target, scope);
+        if (command.target === '') {
+          await setState({ ...state, awaitEdit: true });
+          const list = renderReview(loaded, current, answers, scope, env, false, 1);
+          return { text: `要修改哪一题？请回复序号（如“2”）、题号（如“【三】1”）或题目名称。\n\n${list.text}` };
+        }
+        const found = resolveQuestion(loaded, current, command.target, scope);
+        if (found && 'candidates' in found) {
+          await setState({ ...state, editCandidates: found.candidates.map((q) => q.id) });
+          return {
+            text: `“${command.target.slice(0, 20)}”对应多个题目，请回复序号选择：\n${found.candidates.map((q, i) => `${i + 1}. ${questionTitle(q)}`).join('\n')}`,
+            choices: found.candidates.map((q, i) => ({ label: questionTitle(q).slice(0, 30), value: String(i + 1) })),
+          };
+        }
+        const question = found?.question;
         if (!question) {
-          before.push(`没有找到“${command.target}”。请写本节答案一览中的序号（如“修改 2”），或题号（如“修改 【三】1”）；回复“查看”列出本节答案。`);
+          before.push(`没有找到“${command.target.slice(0, 30)}”。请写本节答案一览中的序号（如“修改 2”）、题号（如“修改 【三】1”）或题目名称；回复“查看”列出本节答案。`);
           return this.respond(loaded, await turn(), env, before);
         }
         if (question.type === 'derived' && !question.confirm) {
@@ -237,7 +287,8 @@ export class Router {
           return this.respond(loaded, await turn(), env, before);
         }
         const section = loaded.sectionOf.get(question.id)!;
-        if (section.id !== current.id) await turn(undefined, section.id);
+        // From another section: once the answer is given, the operator is taken back to where they were.
+        if (section.id !== current.id) await setState({ ...state, editReturn: { sectionId: state.editReturn?.sectionId ?? current.id, questionId: question.id } });
         return this.respond(loaded, await turn({ type: 'JUMP', questionId: question.id }, section.id), env);
       }
       case 'progress':
@@ -245,11 +296,16 @@ export class Router {
       case 'thresholds':
         return { text: renderVerdicts(evaluateThresholds(loaded, answers, buildScope(loaded, answers, env))) };
       case 'evidence':
-        return { text: renderEvidence(evidenceChecklist(loaded, answers, buildScope(loaded, answers, env))) };
+        return { text: renderEvidence(evidenceChecklist(loaded, answers, buildScope(loaded, answers, env)), command.page ?? 1) };
       case 'help': {
         const { questionId } = await position();
         const q = questionId ? loaded.questions.get(questionId) : undefined;
-        const lines = [q?.help ? `本题说明（${q.ref}）：${q.help}` : '', '可用的说法：', COMMAND_HELP].filter(Boolean);
+        const lines = [
+          current.intro && [...current.intro].length > INTRO_SHOWN ? `${sectionLabel(current)}说明：${current.intro}` : '',
+          q?.help ? `本题说明（${q.ref}）：${q.help}` : '',
+          '可用的说法：',
+          COMMAND_HELP,
+        ].filter(Boolean);
         return this.respond(loaded, await turn(), env, [lines.join('\n')]);
       }
       case 'unknown':
@@ -263,9 +319,13 @@ export class Router {
     const statuses = await sectionStatuses(tx, declarationId);
     const scope = buildScope(loaded, answers, env);
     return loaded.flow.sections.map((section) => {
-      const asked = questionsAskedNow(loaded, section, scope);
-      const answered = asked.filter((q) => !isPending(loaded, q, answers, env)).length;
-      return { section, status: statuses[section.id] ?? 'not_started', answered, total: asked.length };
+      const counted = questionsCounted(loaded, section, scope);
+      // A computed value waiting for its inputs is not yet answered, though nothing can be asked about it.
+      const answered = counted.filter((q) => isRelevant(loaded, q, scope) && !isPending(loaded, q, answers, env, scope) && (q.type !== 'derived' || scope[q.id] !== null)).length;
+      const open = openRequired(loaded, section, answers, env, scope).length;
+      // A section counts as done only while nothing required is open in it.
+      const status = statuses[section.id] === 'done' && open === 0 ? 'done' : (statuses[section.id] ?? 'not_started');
+      return { section, status: status === 'done' ? 'done' : statuses[section.id] === 'done' ? 'reopened' : status, answered, total: counted.length };
     });
   }
 
@@ -283,24 +343,41 @@ export class Router {
     return { text: `填写进度：已完成 ${done}/${lines.length} 个部分，已回答 ${answered}/${total} 题。\n\n${overview.text}\n\n${verdicts}`, choices: overview.choices };
   }
 
-  /** Compose the reply to a turn: feedback, derived values, threshold changes, then where the operator now is. */
-  private respond(loaded: LoadedFlow, result: TurnResult, env: Env, before: string[] = []): Outbound {
+  /**
+   * Compose the reply to a turn: what was saved (echoed where it differs from what was typed), refusals and notices,
+   * derived values, threshold changes, reopened sections, then where the operator now is.
+   */
+  private respond(loaded: LoadedFlow, result: TurnResult, env: Env, before: string[] = [], after?: string, again = false): Outbound {
     const parts = [...before];
     const scopeBefore = buildScope(loaded, result.answersBefore, env);
     const scopeAfter = buildScope(loaded, result.answersAfter, env);
     let warned = false;
-    let refused = false;
+    let refused = again;
+    let carried: string | undefined;
     for (const e of result.emitted) {
       if (e.type === 'error') {
-        parts.push(e.message);
+        parts.push(carried !== undefined ? `“${carried.slice(0, 20)}”没有保存：${e.message}` : e.message);
+        carried = undefined;
         refused = true;
       }
-      if (e.type === 'notice') parts.push(e.message);
+      if (e.type === 'notice' && e.message) parts.push(e.message);
       if (e.type === 'warning') {
         parts.push(renderExplain(e.messages));
         warned = true;
       }
-      if (e.type === 'answer' && e.note) parts.push('已记录答案和情况说明。');
+      if (e.type === 'carryOffer') parts.push(renderCarryOffer(loaded, result.section, e.text));
+      if (e.type === 'carry') carried = e.text;
+      if (e.type === 'answer') {
+        const q = loaded.questions.get(e.questionId)!;
+        if (carried !== undefined && result.completed) {
+          parts.push(`已确认${sectionLabel(result.completed)}；“${carried.slice(0, 20)}”已作为${questionTitle(q)}保存。`);
+          carried = undefined;
+        } else if (e.note) parts.push('已记录答案和情况说明。');
+        else {
+          const echo = renderEcho(loaded, q, e.value, e.typed, e.parserNote);
+          if (echo) parts.push(echo);
+        }
+      }
     }
     for (const q of loaded.questions.values()) {
       if (q.type !== 'derived' || q.confirm) continue;
@@ -313,11 +390,15 @@ export class Router {
         evaluateThresholds(loaded, result.answersAfter, scopeAfter),
       ),
     );
-    if (result.completed) parts.push(`✅ ${sectionLabel(result.completed)} 已完成。`);
+    for (const r of result.reopened) {
+      parts.push(`因答案变化，${sectionLabel(r.section)} 新增 ${r.open} 个必填题目，已重新打开；填完后请再次确认该部分。`);
+    }
+    if (result.completed && !parts.some((p) => p.startsWith(`已确认${sectionLabel(result.completed!)}`))) parts.push(`✅ ${sectionLabel(result.completed)} 已完成。`);
     if (result.allDone) {
       parts.push(`🎉 全部 ${loaded.flow.sections.length} 个部分已填写完成。\n${renderVerdicts(evaluateThresholds(loaded, result.answersAfter, scopeAfter))}\n如需更正，回复“目录”选择部分，或“修改 题号”。`);
       return { text: parts.join('\n\n') };
     }
+    if (after) parts.push(after);
     const prompt = this.prompt(loaded, result.section, result, env, warned, refused);
     if (prompt.text) parts.push(prompt.text);
     return { text: parts.join('\n\n'), choices: prompt.choices };
@@ -333,8 +414,10 @@ export class Router {
         return { text: warned ? '' : renderExplain(pending?.warnings ?? []) };
       case 'confirming':
         return renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue);
+      case 'carrying':
+        return { text: '', choices: [{ label: '是，确认并保存', value: '是' }, { label: '否，不保存', value: '否' }] };
       case 'review':
-        return renderReview(loaded, section, answers, scope, env, true);
+        return renderReview(loaded, section, answers, scope, env, true, 1);
       case 'done':
         return { text: `${sectionLabel(section)} 已完成。回复“目录”选择其他部分，或“修改 序号”更正本节答案。` };
       default: {
@@ -345,4 +428,3 @@ export class Router {
     }
   }
 }
-

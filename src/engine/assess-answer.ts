@@ -1,6 +1,8 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
-import { checksTouching, runChecks } from '../rules/checks.ts';
+import type { Check } from '../flow/schema.ts';
+import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
+import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, type Env } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
@@ -11,17 +13,34 @@ import type { AnswerValue, Answers } from './values.ts';
  */
 export type Assessment =
   | { kind: 'invalid'; message: string }
-  | { kind: 'warn'; value: AnswerValue; warnings: string[] }
-  | { kind: 'ok'; value: AnswerValue };
+  | { kind: 'warn'; value: AnswerValue; warnings: string[]; notices: string[]; note?: string }
+  | { kind: 'ok'; value: AnswerValue; notices: string[]; note?: string };
 
-/** Assess a stored-form value against the checks, as if it were saved on top of `answers`. */
+/**
+ * Assess a stored-form value against the checks, as if it were saved on top of `answers`. Warnings about this question
+ * ask for a 情况说明; a warning about another question (a cross-check this answer completed) is a notice naming that
+ * question, so that the next message is never mistaken for a note about something else.
+ */
 export function assessValue(loaded: LoadedFlow, question: Question, value: AnswerValue, answers: Answers, env: Env): Assessment {
   const candidate: Answers = { ...answers, [question.id]: { value, skipped: false } };
   const scope = buildScope(loaded, candidate, env);
   const { errors, warnings } = runChecks(loaded, checksTouching(loaded, question), candidate, scope);
-  if (errors.length) return { kind: 'invalid', message: errors.map((e) => e.message).join('\n') };
-  if (warnings.length) return { kind: 'warn', value, warnings: warnings.map((w) => w.message) };
-  return { kind: 'ok', value };
+  const about = (check: Check) => checkSubject(loaded, check) ?? question.id;
+  const elsewhere = (check: Check) => (about(check) === question.id ? undefined : loaded.questions.get(about(check)));
+  if (errors.length) {
+    const message = errors.map((e) => {
+      const other = elsewhere(e.check);
+      return other ? `这个数与${questionTitle(other)}（已填：${formatStored(loaded, other, answers[other.id], scope)}）对不上：${e.message}` : e.message;
+    });
+    return { kind: 'invalid', message: message.join('\n') };
+  }
+  const own = warnings.filter((w) => !elsewhere(w.check)).map((w) => w.message);
+  const notices = warnings.flatMap((w) => {
+    const other = elsewhere(w.check);
+    return other ? [`⚠️ 关于${questionTitle(other)}的提醒：${w.message}（如需更正，回复“修改 ${other.ref.split(/\s/)[0]}”）`] : [];
+  });
+  if (own.length) return { kind: 'warn', value, warnings: own, notices };
+  return { kind: 'ok', value, notices };
 }
 
 /** Words that accept the value the directory (名录) offers for a prefilled question. */
@@ -42,9 +61,12 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
     const yes = parseYesNo(text);
     if (!yes.ok) return { kind: 'invalid', message: yes.message };
     if (!yes.value) return { kind: 'invalid', message: '计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。' };
-    return { kind: 'ok', value: { confirmed: current as number } };
+    return { kind: 'ok', value: { confirmed: current as number }, notices: [] };
   }
   const parsed = parseAnswer(question, text, loaded, env.today);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
-  return assessValue(loaded, question, parsed.value, answers, env);
+  const assessed = assessValue(loaded, question, parsed.value, answers, env);
+  // What the parser noticed (e.g. an approximate figure saved as exact) travels with the value.
+  const note = (parsed as { note?: string }).note;
+  return assessed.kind === 'invalid' || !note ? assessed : { ...assessed, note };
 }

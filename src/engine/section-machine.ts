@@ -1,12 +1,13 @@
-import { assign, emit, setup } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
-import { isAsked, isRelevant } from '../rules/relevance.ts';
+import { isAsked, isRelevant, relevance } from '../rules/relevance.ts';
+import { questionTitle } from './format.ts';
 import { assessAnswer, type Assessment } from './assess-answer.ts';
 import { buildScope, type Env, type OrgValues } from './scope.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
 import { collectMatrix } from './matrix-entry.ts';
-import { parseYesNo } from './parse-answer.ts';
+import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 
 /**
  * One XState machine per section, built from the section's definition: a state per question (asking, or explaining
@@ -25,6 +26,10 @@ export interface SectionContext {
   org: OrgValues;
   /** An answer that raised warnings, held until the operator gives a 情况说明. */
   pending?: { questionId: string; value: AnswerValue; warnings: string[] };
+  /** A message that arrived while the section waited for 确认: kept until the operator says whether to carry it on. */
+  carry?: string;
+  /** Entered from a completed section to correct one answer: once nothing is left to answer, it is complete again. */
+  afterEdit?: boolean;
 }
 
 export type SectionEvent =
@@ -34,17 +39,32 @@ export type SectionEvent =
   | { type: 'JUMP'; questionId: string }
   | { type: 'REVIEW' }
   | { type: 'CONFIRM' }
+  | { type: 'KEEP' }
   | { type: 'RESUME' };
 
 export type SectionEmitted =
-  | { type: 'answer'; questionId: string; value: AnswerValue | null; skipped: boolean; note?: string }
+  | { type: 'answer'; questionId: string; value: AnswerValue | null; skipped: boolean; note?: string; typed?: string; parserNote?: string }
   | { type: 'error'; message: string }
+  /** A message held at the review: the operator is asked whether to confirm the section and carry it on. */
+  | { type: 'carryOffer'; text: string }
+  /** The section was confirmed with a held message: the session gives it to the next section. */
+  | { type: 'carry'; text: string }
   | { type: 'warning'; questionId: string; messages: string[] }
   | { type: 'notice'; message: string }
   | { type: 'collected'; questionId: string }
   | { type: 'completed' };
 
 const NOTE_MAX = 500;
+
+/** Words that confirm: at a review, a held message, a matrix or a computed value. */
+export function saysYes(text: string): boolean {
+  const r = parseYesNo(text);
+  return r.ok && r.value;
+}
+const saysNo = (text: string) => {
+  const r = parseYesNo(text);
+  return r.ok && !r.value;
+};
 
 /** Questions the operator is asked in this section, in order. */
 export function askedQuestions(section: Section): Question[] {
@@ -57,6 +77,20 @@ export function askedQuestions(section: Section): Question[] {
  */
 export function questionsAskedNow(loaded: LoadedFlow, section: Section, scope: Record<string, unknown>): Question[] {
   return askedQuestions(section).filter((q) => isRelevant(loaded, q, scope) && (q.type !== 'derived' || scope[q.id] !== null));
+}
+
+/**
+ * The questions “第 3/17 题” counts: every question the answers so far do not rule out — relevant ones, those whose
+ * condition cannot be decided yet, and computed values still waiting for their inputs — so that the total does not
+ * grow as the operator answers.
+ */
+export function questionsCounted(loaded: LoadedFlow, section: Section, scope: Record<string, unknown>): Question[] {
+  return askedQuestions(section).filter((q) => relevance(loaded, q, scope) !== false);
+}
+
+/** Required questions of a section still waiting for an answer. */
+export function openRequired(loaded: LoadedFlow, section: Section, answers: Answers, env: Env, scope = buildScope(loaded, answers, env)): Question[] {
+  return askedQuestions(section).filter((q) => q.required && isPending(loaded, q, answers, env, scope));
 }
 
 /** Whether a question still needs an answer: relevant and unanswered (a derived value needs a fresh confirmation). */
@@ -131,9 +165,23 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const r = collect(context, p.questionId, event);
         return r.ok && r.value.missing.length > 0;
       },
-      saidYes: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && (parseYesNo(event.text) as { value: boolean }).value,
-      saidNo: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && !(parseYesNo(event.text) as { value: boolean }).value,
+      saidYes: ({ event }) => event.type === 'ANSWER' && saysYes(event.text),
+      saidNo: ({ event }) => event.type === 'ANSWER' && saysNo(event.text),
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
+      /** After a warning: a bare 是/确认 is neither a note nor a new value. */
+      bareConfirmation: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && [...normalise(event.text)].length <= 4,
+      /**
+       * After a warning: a message that reads as a different answer to the same question replaces the warned value
+       * (a text question's answer could be anything, so there the message is the note).
+       */
+      isCorrection: ({ context, event }, p: { questionId: string }) => {
+        const q = loaded.questions.get(p.questionId)!;
+        if (event.type !== 'ANSWER' || q.type === 'text' || !context.pending) return false;
+        const parsed = parseAnswer(q, event.text, loaded, context.today);
+        return parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(context.pending.value);
+      },
+      returnsToDone: ({ context }) =>
+        Boolean(context.afterEdit) && questions.every((q) => !isPending(loaded, q, context.answers, context, scopeOf(context))),
       jumpTarget: ({ context, event }, p: { questionId: string }) =>
         event.type === 'JUMP' && event.questionId === p.questionId && relevant(context, p.questionId),
       allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context, scopeOf(context)) || !q.required),
@@ -156,9 +204,18 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
         return { answers: withAnswer(context, p.questionId, a.value, false) };
       }),
-      emitAnswer: emit(({ context }, p: { questionId: string }) => {
+      emitAnswer: emit(({ context, event }, p: { questionId: string }) => {
         const stored = context.answers[p.questionId];
-        return { type: 'answer' as const, questionId: p.questionId, value: stored.value, skipped: stored.skipped, note: stored.note ?? undefined };
+        const typed = event.type === 'ANSWER' && !stored.note ? event.text : undefined;
+        const assessed = event.type === 'ANSWER' && typed !== undefined ? assessments.get(event) : undefined;
+        const parserNote = assessed && assessed.kind !== 'invalid' ? assessed.note : undefined;
+        return { type: 'answer' as const, questionId: p.questionId, value: stored.value, skipped: stored.skipped, note: stored.note ?? undefined, typed, parserNote };
+      }),
+      /** Cross-checks this answer completed, about other questions: said, not held against this answer. */
+      reportNotices: emit(({ context, event }, p: { questionId: string }) => {
+        const a = event.type === 'ANSWER' ? assess(context, p.questionId, event) : undefined;
+        const notices = a && a.kind !== 'invalid' ? a.notices : [];
+        return { type: 'notice' as const, message: notices.join('\n') };
       }),
       saveExplained: assign(({ context, event }) => {
         const { questionId, value } = context.pending!;
@@ -189,12 +246,46 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         type: 'error' as const,
         message: `本节没有可修改的“${event.type === 'JUMP' ? event.questionId : ''}”（该题不存在，或按您之前的回答不需要填写）。请回复“查看”列出本节题号。`,
       })),
-      reportIncomplete: emit({ type: 'error' as const, message: '本节还有必填项没有回答，已为您转到第一个未答的题目。' }),
+      reportIncomplete: emit(({ context }) => {
+        const open = openRequired(loaded, section, context.answers, context, scopeOf(context));
+        return {
+          type: 'error' as const,
+          message: `本节还有 ${open.length} 个必填项没有回答：${open.map(questionTitle).join('；')}。已为您转到第一个未答的题目。`,
+        };
+      }),
+      holdCarry: assign(({ event }) => ({ carry: event.type === 'ANSWER' ? event.text : undefined })),
+      offerCarry: emit(({ context }) => ({ type: 'carryOffer' as const, text: context.carry ?? '' })),
+      emitCarry: emit(({ context }) => ({ type: 'carry' as const, text: context.carry ?? '' })),
+      clearCarry: assign({ carry: undefined }),
+      reportKept: emit(({ context }) => ({
+        type: 'notice' as const,
+        message: `好的，“${(context.carry ?? '').slice(0, 20)}”没有保存，本节等您核对后回复“确认”。`,
+      })),
+      reportCarryChoice: emit({ type: 'error' as const, message: '请回复“是”确认本节并保存刚才的消息，或回复“否”不保存、继续核对本节。' }),
+      reportDone: emit({
+        type: 'error' as const,
+        message: '本节已经完成，这条消息没有保存。要更正本节的答案，请回复“修改 序号”（例如“修改 2”）；回复“目录”去其他部分。',
+      }),
+      askNote: emit({
+        type: 'error' as const,
+        message: '请用一两句话写明情况说明（例如为什么数据如此），将随答案一并保存；如要改填，直接回复新的答案。',
+      }),
+      markAfterEdit: assign({ afterEdit: true }),
+      clearAfterEdit: assign({ afterEdit: undefined }),
       emitCompleted: emit({ type: 'completed' as const }),
     },
   });
 
   const id = (qid: string) => `#${section.id}.${qid}`;
+  /** 确认 at the review: complete when nothing required is open, else list what is and go to the first. */
+  const confirmTransitions = [
+    { guard: 'allAnswered' as const, target: 'done', actions: 'emitCompleted' as const },
+    { target: 'next', actions: 'reportIncomplete' as const },
+  ];
+  const carryTransitions = [
+    { guard: 'allAnswered' as const, target: 'done', actions: ['emitCompleted' as const, 'emitCarry' as const, 'clearCarry' as const] },
+    { target: 'next', actions: ['reportIncomplete' as const, 'reportKept' as const, 'clearCarry' as const] },
+  ];
 
   /** Transitions to the nearest relevant question before index `k`, nearest first. */
   const backTransitions = (k: number) => [
@@ -222,8 +313,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                   { target: 'confirming', actions: { type: 'collectRows' as const, params: p } },
                 ] : [
                   { guard: { type: 'answerInvalid' as const, params: p }, actions: { type: 'reportInvalid' as const, params: p } },
-                  { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, 'announceWarnings' as const] },
-                  { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }] },
+                  { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, { type: 'reportNotices' as const, params: p }, 'announceWarnings' as const] },
+                  { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: p }] },
                 ],
                 SKIP: [
                   { guard: { type: 'isRequiredUnanswered' as const, params: p }, actions: 'reportRequired' as const },
@@ -249,6 +340,23 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
             explaining: {
               on: {
                 ANSWER: [
+                  // A corrected value replaces the warned one: refused, warned again, or saved as any answer.
+                  {
+                    guard: and([{ type: 'isCorrection', params: p }, { type: 'answerInvalid', params: p }]),
+                    actions: { type: 'reportInvalid' as const, params: p },
+                  },
+                  {
+                    guard: and([{ type: 'isCorrection', params: p }, { type: 'answerWarns', params: p }]),
+                    target: 'explaining',
+                    reenter: true,
+                    actions: [{ type: 'holdPending' as const, params: p }, { type: 'reportNotices' as const, params: p }, 'announceWarnings' as const],
+                  },
+                  {
+                    guard: { type: 'isCorrection' as const, params: p },
+                    target: `#${section.id}.next`,
+                    actions: ['clearPending' as const, { type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: p }],
+                  },
+                  { guard: 'bareConfirmation' as const, actions: 'askNote' as const },
                   { guard: 'noteInvalid' as const, actions: 'reportNoteInvalid' as const },
                   { target: `#${section.id}.next`, actions: ['saveExplained' as const, { type: 'emitAnswer' as const, params: p }] },
                 ],
@@ -264,7 +372,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
 
   return machine.createMachine({
     id: section.id,
-    context: ({ input }) => ({ ...input, pending: undefined }),
+    context: ({ input }) => ({ ...input, pending: undefined, carry: undefined, afterEdit: undefined }),
     initial: 'next',
     on: {
       JUMP: [
@@ -278,6 +386,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       /** Transient: go to the first question still pending, or to the review. */
       next: {
         always: [
+          { guard: 'returnsToDone' as const, target: 'done', actions: 'clearAfterEdit' as const },
           ...questions.map((q) => ({ guard: { type: 'isPending' as const, params: { questionId: q.id } }, target: q.id })),
           { target: 'review' },
         ],
@@ -285,12 +394,41 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       ...questionStates,
       review: {
         on: {
-          CONFIRM: [{ guard: 'allAnswered' as const, target: 'done', actions: 'emitCompleted' as const }, { target: 'next', actions: 'reportIncomplete' as const }],
+          CONFIRM: confirmTransitions,
+          // “是”, “好的” confirm; anything else is not thrown away: it is held, and the operator asked what to do.
+          ANSWER: [
+            { guard: and(['saidYes', 'allAnswered']), target: 'done', actions: 'emitCompleted' as const },
+            { guard: 'saidYes' as const, target: 'next', actions: 'reportIncomplete' as const },
+            { target: 'carrying', actions: ['holdCarry' as const, 'offerCarry' as const] },
+          ],
           BACK: backTransitions(questions.length),
         },
       },
+      /** A message held at the review: 是 confirms the section and carries the message on; 否 keeps it out. */
+      carrying: {
+        on: {
+          CONFIRM: carryTransitions,
+          ANSWER: [
+            { guard: and(['saidYes', 'allAnswered']), target: 'done', actions: ['emitCompleted' as const, 'emitCarry' as const, 'clearCarry' as const] },
+            { guard: 'saidYes' as const, target: 'next', actions: ['reportIncomplete' as const, 'reportKept' as const, 'clearCarry' as const] },
+            { guard: 'saidNo' as const, target: 'review', actions: ['reportKept' as const, 'clearCarry' as const] },
+            { actions: 'reportCarryChoice' as const },
+          ],
+          KEEP: { target: 'review', actions: ['reportKept' as const, 'clearCarry' as const] },
+          BACK: { target: 'review', actions: ['reportKept' as const, 'clearCarry' as const] },
+        },
+      },
       done: {
-        on: { BACK: backTransitions(questions.length), CONFIRM: { actions: 'emitCompleted' as const } },
+        on: {
+          BACK: backTransitions(questions.length),
+          CONFIRM: { actions: 'emitCompleted' as const },
+          ANSWER: { actions: 'reportDone' as const },
+          // Correcting one answer of a completed section: it is complete again once nothing is left to answer.
+          JUMP: [
+            ...questions.map((q) => ({ guard: { type: 'jumpTarget' as const, params: { questionId: q.id } }, target: `#${section.id}.${q.id}`, actions: ['clearPending' as const, 'markAfterEdit' as const] })),
+            { actions: 'reportJumpFailed' as const },
+          ],
+        },
       },
     },
   });
@@ -312,8 +450,10 @@ export function sectionMachine(loaded: LoadedFlow, section: Section): SectionMac
 }
 
 /** The question a snapshot value is at, or the section's phase. */
-export function positionOf(value: unknown): { questionId?: string; phase: 'asking' | 'explaining' | 'confirming' | 'review' | 'done' | 'next' } {
-  if (typeof value === 'string') return { phase: value as 'review' | 'done' | 'next' };
+export type Phase = 'asking' | 'explaining' | 'confirming' | 'review' | 'carrying' | 'done' | 'next';
+
+export function positionOf(value: unknown): { questionId?: string; phase: Phase } {
+  if (typeof value === 'string') return { phase: value as 'review' | 'carrying' | 'done' | 'next' };
   if (value && typeof value === 'object') {
     const [questionId, sub] = Object.entries(value)[0] as [string, string];
     return { questionId, phase: sub === 'explaining' || sub === 'confirming' ? sub : 'asking' };

@@ -3,7 +3,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { buildScope, type Env } from './scope.ts';
-import { positionOf, sectionMachine, type SectionEmitted, type SectionEvent } from './section-machine.ts';
+import { askedQuestions, isPending, positionOf, sectionMachine, type SectionEmitted, type SectionEvent } from './section-machine.ts';
 import type { Answers } from './values.ts';
 
 /**
@@ -18,6 +18,11 @@ export interface SectionStep {
   answers: Answers;
   position: ReturnType<typeof positionOf>;
   status: 'in_progress' | 'review' | 'done';
+}
+
+/** Whether any question of the section is relevant and still unanswered. */
+export function hasPending(loaded: LoadedFlow, section: Section, answers: Answers, env: Env, scope = buildScope(loaded, answers, env)): boolean {
+  return askedQuestions(section).some((q) => isPending(loaded, q, answers, env, scope));
 }
 
 export function stepSection(
@@ -52,10 +57,13 @@ export function stepSection(
   actor.start();
 
   if (restored) {
-    const { questionId } = positionOf(actor.getSnapshot().value);
+    const { questionId, phase } = positionOf(actor.getSnapshot().value);
     const question = questionId ? loaded.questions.get(questionId) : undefined;
-    // Answers elsewhere may have made the current question irrelevant since the snapshot was taken.
-    if (question && !isRelevant(loaded, question, buildScope(loaded, answers, env))) actor.send({ type: 'RESUME' });
+    const scope = buildScope(loaded, answers, env);
+    // Answers elsewhere may have made the current question irrelevant since the snapshot was taken, or given a
+    // reviewed or completed section new questions to answer (a category switch): completeness is computed, never kept.
+    const stale = question ? !isRelevant(loaded, question, scope) : (phase === 'review' || phase === 'done' || phase === 'carrying') && hasPending(loaded, section, answers, env, scope);
+    if (stale) actor.send({ type: 'RESUME' });
   }
   if (event) actor.send(event);
 
@@ -65,6 +73,6 @@ export function stepSection(
   const position = positionOf(after.value);
   // The answers live in the Answer table; the snapshot keeps only the conversation's position.
   const snapshot = { ...persistedAfter, context: { ...(persistedAfter.context as object), answers: {} } };
-  const status = position.phase === 'done' ? 'done' : position.phase === 'review' ? 'review' : 'in_progress';
+  const status = position.phase === 'done' ? 'done' : position.phase === 'review' || position.phase === 'carrying' ? 'review' : 'in_progress';
   return { snapshot, emitted, answers: after.context.answers, position, status };
 }

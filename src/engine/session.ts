@@ -6,11 +6,14 @@ import {
   saveAnswer,
   saveSectionProgress,
   sectionStatuses,
+  markSectionStatus,
   type Author,
   type Tx,
 } from '../store/declaration-repository.ts';
 import type { SectionEvent } from './section-machine.ts';
-import { stepSection, type SectionStep } from './section-step.ts';
+import { hasPending, stepSection, type SectionStep } from './section-step.ts';
+import { openRequired } from './section-machine.ts';
+import { buildScope } from './scope.ts';
 import type { Answers } from './values.ts';
 import type { Env } from './scope.ts';
 
@@ -29,7 +32,9 @@ export interface TurnResult {
   answersAfter: Answers;
   /** The section that this event completed, if any. */
   completed?: Section;
-  /** True once every section is done. */
+  /** Completed sections that this turn's answers gave new required questions: open again, with how many. */
+  reopened: { section: Section; open: number }[];
+  /** True once every section is done and no relevant required question is open anywhere. */
   allDone: boolean;
 }
 
@@ -67,19 +72,41 @@ export async function runTurn(
     const order = loaded.flow.sections;
     const from = order.indexOf(section);
     // The next unfinished section after this one, wrapping round to any earlier one left unfinished.
-    const next = [...order.slice(from + 1), ...order.slice(0, from)].find((s) => statuses[s.id] !== 'done');
+    const next = [...order.slice(from + 1), ...order.slice(0, from)].find((s) => statuses[s.id] !== 'done' || hasPending(loaded, s, step.answers, options.env));
     if (next) {
       section = next;
-      step = await stepAndSave(tx, loaded, declaration.id, section, step.answers, options.env, options.author);
+      // A message held at the review was meant for what comes next: it is that section's first answer.
+      const carried = step.emitted.find((e) => e.type === 'carry');
+      step = await stepAndSave(tx, loaded, declaration.id, section, step.answers, options.env, options.author, carried ? { type: 'ANSWER', text: carried.text } : undefined);
       emitted.push(...step.emitted);
     } else {
       allDone = true;
     }
   }
 
+  const reopened = await reopenSections(tx, loaded, declaration.id, section, step.answers, options.env);
+  if (reopened.length) allDone = false;
   await tx.declaration.update({
     where: { id: declaration.id },
     data: { currentSectionId: section.id, status: allDone ? 'completed' : 'in_progress' },
   });
-  return { section, step, emitted, answersBefore, answersAfter: step.answers, completed, allDone };
+  return { section, step, emitted, answersBefore, answersAfter: step.answers, completed, reopened, allDone };
+}
+
+/**
+ * Completed sections whose required questions are no longer all answered (an answer elsewhere made new ones relevant)
+ * are marked in progress again; the section machine resumes at the first open question when the operator gets there.
+ */
+async function reopenSections(tx: Tx, loaded: LoadedFlow, declarationId: string, current: Section, answers: Answers, env: Env) {
+  const statuses = await sectionStatuses(tx, declarationId);
+  const scope = buildScope(loaded, answers, env);
+  const reopened: { section: Section; open: number }[] = [];
+  for (const section of loaded.flow.sections) {
+    if (section === current || statuses[section.id] !== 'done') continue;
+    const open = openRequired(loaded, section, answers, env, scope).length;
+    if (open === 0) continue;
+    await markSectionStatus(tx, declarationId, section.id, 'in_progress');
+    reopened.push({ section, open });
+  }
+  return reopened;
 }

@@ -59,6 +59,12 @@ export const CheckSchema = z.object({
   level: z.enum(['error', 'warning']).default('error'),
   message: z.string().min(1).describe('Chinese, says what is wrong and what to send instead'),
   ref: z.string().optional().describe('where the seed states the rule; a rule without one is a plausibility check of the assistant'),
+  /**
+   * The question the check is about, whose answer it questions: by default the question it is defined on, or for a
+   * flow-level check the first question its assert names. A warning about another question than the one being
+   * answered is said as a notice naming that question, never held against the answer being given.
+   */
+  about: id.optional(),
   ...addition,
 });
 

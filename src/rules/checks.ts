@@ -8,6 +8,13 @@ import type { Answers } from '../engine/values.ts';
 
 export interface CheckFailure { check: Check; message: string }
 
+/** The question a check is about: declared, the question defining it, or the first question its assert names. */
+export function checkSubject(loaded: LoadedFlow, check: Check): string | undefined {
+  if (check.about) return check.about;
+  for (const q of loaded.questions.values()) if (q.checks.includes(check)) return q.id;
+  return identifiersOf(check.assert).find((name) => loaded.questions.has(name));
+}
+
 export interface CheckResult { errors: CheckFailure[]; warnings: CheckFailure[] }
 
 /** The checks an answer to `question` can break: its own, and every other check that names it. */

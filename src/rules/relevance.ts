@@ -20,3 +20,16 @@ export function isRelevant(loaded: LoadedFlow, question: Question, scope: Scope)
 export function isAsked(question: Question): boolean {
   return question.type !== 'derived' || question.confirm;
 }
+
+/** Whether a question is asked: true, false, or null while its condition cannot be decided yet. */
+export function relevance(loaded: LoadedFlow, question: Question, scope: Scope): boolean | null {
+  const section = loaded.sectionOf.get(question.id);
+  const conditions = [section?.when, question.when].filter((c): c is string => Boolean(c));
+  let result: boolean | null = true;
+  for (const condition of conditions) {
+    const held = holds(condition, scope);
+    if (held === false) return false;
+    if (held === null) result = null;
+  }
+  return result;
+}

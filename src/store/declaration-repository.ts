@@ -58,6 +58,11 @@ export async function sectionStatuses(tx: Tx, declarationId: string): Promise<Re
   return Object.fromEntries(rows.map((r) => [r.sectionId, r.status]));
 }
 
+/** Change a section's status without touching its snapshot (a completed section reopened by a later answer). */
+export async function markSectionStatus(tx: Tx, declarationId: string, sectionId: string, status: string): Promise<void> {
+  await tx.sectionProgress.update({ where: { declarationId_sectionId: { declarationId, sectionId } }, data: { status } });
+}
+
 /** Serialise concurrent messages for one declaration (several processes may serve the same bot). */
 export async function lockDeclaration(tx: Tx, declarationId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM "Declaration" WHERE id = ${declarationId} FOR UPDATE`;

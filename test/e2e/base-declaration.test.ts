@@ -63,9 +63,14 @@ describe('section 【一】 and threshold feedback in 【三】', () => {
   it('completes 【一】 with a review, then threshold 3 fails for 45 small enterprises at a non-高精尖 base', async () => {
     await startAsBase();
     const review = await answerAll(SECTION_ONE);
-    expect(review).toContain('答案一览');
-    expect(review).toContain('【一】15 公共服务场所面积：800平方米');
-    expect(review).toContain('【一】13 网址：（已跳过）');
+    expect(review).toContain('答案一览（共 26 项）');
+    expect(review).toContain('1. 【一】1 单位名称：北京首冶新元科技发展有限公司');
+    // A long review comes a page at a time; the rest on request, the confirmation still waiting.
+    expect(review).toContain('第 1/2 页，回复“查看 2”看下一页');
+    const rest = await chat.say('查看 2');
+    expect(rest).toContain('26. 【一】15 公共服务场所面积：800平方米');
+    expect(rest).toContain('【一】13 网址：（已跳过）');
+    expect(rest).not.toContain('13. 【一】13');
     const next = await chat.say('确认');
     expect(next).toContain('✅ 【一】基本情况 已完成');
     expect(next).toContain('【二】1 为入驻企业提供服务的类别');

@@ -72,9 +72,9 @@ describe('fill --json on the complete declaration of every flow', () => {
     const row = readFileSync(join(ROOT, 'flows/beijing-platform-2024/directory.csv'), 'utf8').split('\n').find((l) => l.startsWith('19,'))!;
     expect(row.split(',')).toEqual(['19', a.unit_name, a.platform_name, a.service_category, a.reg_district]);
     const { out } = await fill('beijing-platform-2024');
-    // 3150 ÷ 4200 = 75 %; 2740 ÷ 3800 = 72.105… % (exact: rounded only when shown); no 融资促进 figures for a 技术创新 platform.
+    // 3150 ÷ 4200 = 75 %; 2740 ÷ 3800 = 72.105… % (exact: rounded only when shown).
     expect([a.sme_revenue_current, a.revenue_current, a.sme_revenue_previous, a.revenue_previous]).toEqual([3150, 4200, 2740, 3800]);
-    expect(out.derived).toEqual({ sme_share_current: 75, sme_share_previous: (2740 / 3800) * 100, c6_financing: null });
+    expect(out.derived).toEqual({ sme_share_current: 75, sme_share_previous: (2740 / 3800) * 100 });
   });
 
   it('hebei-base: the growth of served enterprises and the small-enterprise share are what the numbers give', async () => {
