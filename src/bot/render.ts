@@ -175,7 +175,17 @@ export function renderReview(loaded: LoadedFlow, section: Section, answers: Answ
   const open = openRequired(loaded, section, answers, env, scope);
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览（共 ${items.length} 项${open.length ? `，缺 ${open.length} 项必填` : ''}）：`];
   const { shown, offset, footer } = paginate(items, page, (next) => `回复“查看 ${next}”看下一页，“查看全部”看全部`);
-  shown.forEach((q, i) => lines.push(`${offset + i + 1}. ${questionTitle(q)}：${formatStored(loaded, q, answers[q.id], scope)}`));
+  // Within its own section a title need not repeat the section's name (Hebei: 四、服务成效 …), and a grid already
+  // confirmed with its totals is shown by its 合计 line unless the whole list is asked for.
+  const own = `${section.ref}、${section.title}`;
+  const title = (q: Question) => questionTitle(q).replace(new RegExp(`^${own.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*`), '');
+  const value = (q: Question) => {
+    const stored = answers[q.id];
+    if (q.type !== 'matrix' || page === 'all' || !stored?.value) return formatStored(loaded, q, stored, scope);
+    const rows = formatMatrix(loaded, q, stored.value as MatrixValue);
+    return `${rows.length - (q.totals ? 1 : 0)} 行，${q.totals ? rows[rows.length - 1].trim() : '已填写'}（回复“查看全部”看每一行）`;
+  };
+  shown.forEach((q, i) => lines.push(`${offset + i + 1}. ${title(q)}：${value(q)}`));
   if (footer) lines.push(footer);
   if (open.length) lines.push(`尚未回答的必填项：${open.map((q) => q.ref).join('、')}`);
   if (final) {
