@@ -220,7 +220,10 @@ export class Router {
         if (back && result.emitted.some((e) => e.type === 'answer' && e.questionId === back.questionId)) {
           await setState({ ...state, editReturn: undefined });
           const there = await turn(undefined, back.sectionId);
-          return this.respond(loaded, { ...there, emitted: result.emitted, answersBefore: result.answersBefore, completed: result.completed, reopened: result.reopened }, env, [], `已回到${sectionLabel(there.section)}。`);
+          // The corrected answer may have opened new questions where it was given: the operator is told, not kept there.
+          const open = openRequired(loaded, result.section, answers, env).length;
+          const reopened = [...result.reopened, ...(open ? [{ section: result.section, open }] : [])];
+          return this.respond(loaded, { ...there, emitted: result.emitted, answersBefore: result.answersBefore, completed: result.completed, reopened }, env, [], `已回到${sectionLabel(there.section)}。`);
         }
         return this.respond(loaded, result, env);
       }
@@ -240,7 +243,11 @@ export class Router {
         if (phase === 'explaining' || phase === 'confirming' || (question && question.type !== 'text') || (question && prefillOf(question, env))) {
           return this.respond(loaded, await turn({ type: 'ANSWER', text }), env);
         }
-        before.push('“确认”用于确认本节答案或计算结果，不能作为本题的答案。请直接填写本题；本节填完后会列出答案请您确认。');
+        const open = openRequired(loaded, current, answers, env);
+        before.push(
+          `本节还有 ${open.length} 个必填项没有回答：${open.slice(0, 5).map(questionTitle).join('；')}${open.length > 5 ? ' 等' : ''}。` +
+            '“确认”不能作为本题的答案，请直接填写；本节填完后会列出答案请您确认。',
+        );
         return this.respond(loaded, await turn(), env, before, undefined, true);
       }
       case 'review': {

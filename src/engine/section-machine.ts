@@ -55,6 +55,8 @@ export type SectionEmitted =
   | { type: 'completed' };
 
 const NOTE_MAX = 500;
+/** What an operator says to a warning when they mean “the value stands” but have not yet said why. */
+const BARE_CONFIRMATION = /^(确认|确定|无误|没错|数据无误|核实无误|就是这样|对的?|是的?|好的?)[。.!！]?$/;
 
 /** Words that confirm: at a review, a held message, a matrix or a computed value. */
 export function saysYes(text: string): boolean {
@@ -169,7 +171,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       saidNo: ({ event }) => event.type === 'ANSWER' && saysNo(event.text),
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
       /** After a warning: a bare 是/确认 is neither a note nor a new value. */
-      bareConfirmation: ({ event }) => event.type === 'ANSWER' && parseYesNo(event.text).ok && [...normalise(event.text)].length <= 4,
+      bareConfirmation: ({ event }) =>
+        event.type === 'ANSWER' && (BARE_CONFIRMATION.test(normalise(event.text)) || (parseYesNo(event.text).ok && [...normalise(event.text)].length <= 4)),
       /**
        * After a warning: a message that reads as a different answer to the same question replaces the warned value
        * (a text question's answer could be anything, so there the message is the note).

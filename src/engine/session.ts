@@ -60,6 +60,7 @@ export async function runTurn(
   options: { sectionId?: string; event?: SectionEvent; author: Author; env: Env; answers?: Answers },
 ): Promise<TurnResult> {
   const answersBefore = options.answers ?? (await loadAnswers(tx, declaration.id));
+  const statusesBefore = await sectionStatuses(tx, declaration.id);
   let section = sectionById(loaded, options.sectionId ?? declaration.currentSectionId);
   let step = await stepAndSave(tx, loaded, declaration.id, section, answersBefore, options.env, options.author, options.event);
   const emitted = [...step.emitted];
@@ -84,7 +85,7 @@ export async function runTurn(
     }
   }
 
-  const reopened = await reopenSections(tx, loaded, declaration.id, section, step.answers, options.env);
+  const reopened = await reopenSections(tx, loaded, declaration.id, statusesBefore, section, step.answers, options.env);
   if (reopened.length) allDone = false;
   await tx.declaration.update({
     where: { id: declaration.id },
@@ -94,18 +95,19 @@ export async function runTurn(
 }
 
 /**
- * Completed sections whose required questions are no longer all answered (an answer elsewhere made new ones relevant)
- * are marked in progress again; the section machine resumes at the first open question when the operator gets there.
+ * Sections completed before this turn whose required questions are no longer all answered (an answer made new ones
+ * relevant) are in progress again: the section machine resumes at the first open question when the operator gets
+ * there, and the operator is told. The section the operator is in is asked its open questions at once instead.
  */
-async function reopenSections(tx: Tx, loaded: LoadedFlow, declarationId: string, current: Section, answers: Answers, env: Env) {
-  const statuses = await sectionStatuses(tx, declarationId);
+async function reopenSections(tx: Tx, loaded: LoadedFlow, declarationId: string, before: Record<string, string>, current: Section, answers: Answers, env: Env) {
+  const now = await sectionStatuses(tx, declarationId);
   const scope = buildScope(loaded, answers, env);
   const reopened: { section: Section; open: number }[] = [];
   for (const section of loaded.flow.sections) {
-    if (section === current || statuses[section.id] !== 'done') continue;
+    if (section === current || before[section.id] !== 'done') continue;
     const open = openRequired(loaded, section, answers, env, scope).length;
     if (open === 0) continue;
-    await markSectionStatus(tx, declarationId, section.id, 'in_progress');
+    if (now[section.id] === 'done') await markSectionStatus(tx, declarationId, section.id, 'in_progress');
     reopened.push({ section, open });
   }
   return reopened;
