@@ -81,6 +81,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     list.forEach((c, i) => {
       checkId(`${path}.${i}.id`, c.id);
       provenance(`${path}.${i}`, c);
+      if (c.about && !loaded.questions.has(c.about)) add(`${path}.${i}.about`, `题目“${c.about}”不存在`);
       if (!c.extra && !c.ref) add(`${path}.${i}.ref`, '规则需要 ref 写明依据文件中的出处；依据文件没有的核对请标记 extra: true 并在 reason 中说明（提示时会注明是助手的核对）');
       expression(`${path}.${i}.assert`, c.assert, scope);
       expression(`${path}.${i}.when`, c.when, scope);
