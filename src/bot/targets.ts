@@ -57,11 +57,18 @@ export function resolveQuestion(loaded: LoadedFlow, current: Section, target: st
     if (section) {
       const words = norm(ref[3]);
       const head = `${section.ref}${ref[2]}`;
+      // 【一】15 is the head of several references (【一】15 占地面积, 【一】15 建筑面积 …): words narrow them down.
       const byRef = section.questions.filter((q) => q.ref === head || (q.ref.startsWith(head) && !/\d/.test(q.ref.charAt(head.length))));
-      const narrowed = words ? byRef.filter((q) => norm(q.label).includes(words) || norm(q.ref).includes(words)) : byRef;
-      if (narrowed.length) return many(words ? narrowed : byRef.filter((q) => q.ref === head).length === 1 ? byRef.filter((q) => q.ref === head) : byRef);
-      // A section whose references carry no numbers (【五】单位简介, Hebei 四、服务成效 …): the Nth question as listed.
-      if (!words) return one(reviewOrder(loaded, section, scope)[Number(ref[2]) - 1]);
+      const exactRef = byRef.filter((q) => q.ref === head);
+      if (words) {
+        const narrowed = byRef.filter((q) => norm(q.label).includes(words) || norm(q.ref).includes(words));
+        if (narrowed.length) return many(narrowed);
+      } else if (byRef.length) {
+        return many(exactRef.length === 1 ? exactRef : byRef);
+      } else {
+        // A section whose references carry no numbers (【五】单位简介, Hebei 四、服务成效 …): the Nth question as listed.
+        return one(reviewOrder(loaded, section, scope)[Number(ref[2]) - 1]);
+      }
     }
   }
   // 四（一）10 and other references as shown, then labels or parts of them.
