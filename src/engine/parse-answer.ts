@@ -8,7 +8,11 @@ import type { AnswerValue, ChoiceValue, MultiValue, TableValue } from './values.
  * what was wrong and what to send instead.
  */
 
-export type Parsed<T = AnswerValue> = { ok: true; value: T } | { ok: false, message: string };
+/**
+ * A parsed answer, or why it was refused. `note` is what the operator should know about how the answer was read
+ * (an approximate figure saved as exact), said with the saved value.
+ */
+export type Parsed<T = AnswerValue> = { ok: true; value: T; note?: string } | { ok: false; message: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (message: string): Parsed<never> => ({ ok: false, message });
@@ -18,39 +22,73 @@ export function normalise(text: string): string {
   return text.normalize('NFKC').replace(/[\u200b\ufeff]/g, '').trim();
 }
 
-const COUNT_UNITS = ['家', '个', '人', '件', '次', '项', '名', '位', '户', '所', '年', '人次'];
+const COUNT_UNITS = ['家', '个', '人', '件', '次', '项', '名', '位', '户', '所', '年', '人次', '家次', '台', '套', '台/套', '台套', '场', '篇', '份', '款', '条', '期', '批', '门'];
 const AREA_UNITS = ['平方米', '平米', '㎡', 'm2', 'm²', '平'];
-
-function stripUnits(text: string, units: string[]): string {
-  let t = text;
-  for (const u of [...units].sort((a, b) => b.length - a.length)) if (t.endsWith(u)) t = t.slice(0, -u.length).trim();
-  return t;
-}
-
-/** "1,234.5" → "1234.5"; thousands separators only where they sit between digit groups. */
-function stripThousands(text: string): string {
-  return /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text) ? text.replaceAll(',', '') : text;
-}
 
 const quoted = (text: string) => `“${text.length > 20 ? text.slice(0, 20) + '…' : text}”`;
 
-function parseDecimalText(raw: string, what: string, example: string, allowNegative = false): Parsed<Decimal> {
-  const text = stripThousands(raw.replace(/\s+/g, '').replace(/^[−–—]/, '-'));
-  if (text === '') return fail(`请输入${what}，例如 ${example}。`);
-  if (/^-\d/.test(text) && !allowNegative) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
-  if (!/^[+-]?\d+(\.\d+)?$/.test(text)) {
-    return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
+/** Words around a number that make it approximate: 约120, 120左右, 120多家. */
+const APPROX_BEFORE = /^(约|大约|大概|差不多|将近|接近|近)/;
+const APPROX_AFTER = /(左右|上下|以上|出头)$/;
+const NUMBER = /[+\-−–—]?\d+(?:,\d{3})*(?:\.\d+)?/g;
+
+interface Quantity { value: Decimal; unit: string; approximate: boolean }
+
+/**
+ * One number as people write it, with whatever follows it (its unit): 约120, 120家左右, 1.2万, 3,500万元. A message with
+ * several numbers is refused rather than glued together (“120 40” is not 12040).
+ */
+function readQuantity(raw: string, what: string, example: string, allowNegative = false): Parsed<Quantity> {
+  // ㎡ reads as “m2” once normalised: said as 平方米 before the digits are counted.
+  let text = normalise(raw).replace(/[。!！]+$/, '').replace(/^[¥￥]/, '').replace(/m[2²]$/i, '平方米').trim();
+  let approximate = false;
+  if (APPROX_BEFORE.test(text)) {
+    text = text.replace(APPROX_BEFORE, '').trim();
+    approximate = true;
   }
-  return ok(new Decimal(text));
+  const numbers = [...text.matchAll(NUMBER)];
+  if (numbers.length === 0) return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
+  if (numbers.length > 1) {
+    return fail(`请一次只填一个数：您发送了 ${numbers.map((n) => n[0]).join(' 和 ')}。本题只需要一个数，例如 ${example}。`);
+  }
+  const [token] = numbers;
+  if (text.slice(0, token.index).trim() !== '') return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
+  let unit = text.slice(token.index! + token[0].length).trim();
+  if (/^[多余]/.test(unit) || APPROX_AFTER.test(unit)) {
+    unit = unit.replace(/^[多余]/, '').replace(APPROX_AFTER, '').trim();
+    approximate = true;
+  }
+  const digits = token[0].replaceAll(',', '').replace(/^[−–—]/, '-');
+  if (digits.startsWith('-') && !allowNegative) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
+  return ok({ value: new Decimal(digits), unit, approximate });
 }
 
+/** Said with a value read from an approximate figure. */
+const approximateNote = (shown: string) => `您写的是约数，已按 ${shown} 保存；填报系统需要准确数字，核实后可回复“修改”更正。`;
+const withNote = <T>(parsed: Parsed<T>, note: string | undefined): Parsed<T> => (parsed.ok && note ? { ...parsed, note } : parsed);
+
+/** A unit that says the figure is of another kind than the question asks for. */
+const MONEY = /元|万元|亿/;
+
+
 export function parseInteger(raw: string, q: { unit?: string; min?: number; max?: number }): Parsed<number> {
-  const text = stripUnits(normalise(raw), q.unit ? [q.unit, ...COUNT_UNITS] : COUNT_UNITS);
-  const d = parseDecimalText(text, '整数', '45');
-  if (!d.ok) return d;
-  if (!d.value.isInteger()) return fail(`这里需要整数，您填写的是${quoted(raw)}。请输入不带小数的数字，例如 45。`);
-  if (d.value.greaterThan(1e9)) return fail(`${quoted(raw)}过大，请检查是否多输了位数。`);
-  return checkBounds(d.value.toNumber(), q, q.unit ?? '');
+  const unitName = q.unit ?? '';
+  const read = readQuantity(raw, '整数', `45${unitName}`);
+  if (!read.ok) return read;
+  let { value, unit } = read.value;
+  // 1.2万 (12,000) for a count.
+  if (unit.startsWith('万')) {
+    value = value.times(10000);
+    unit = unit.slice(1).trim();
+  }
+  if (unit && unit !== q.unit && !COUNT_UNITS.includes(unit)) {
+    if (MONEY.test(unit)) return fail(`这里填的是数量${unitName ? `（单位：${unitName}）` : ''}，不是金额。请只写数字，例如 45。`);
+    return fail(`“${unit}”不是本题的单位${unitName ? `（本题单位：${unitName}）` : ''}，请只写数字，例如 45。`);
+  }
+  if (!value.isInteger()) return fail(`这里需要整数，您填写的是${quoted(raw)}。请输入不带小数的数字，例如 45。`);
+  if (value.greaterThan(1e9)) return fail(`${quoted(raw)}过大，请检查是否多输了位数。`);
+  const bounded = checkBounds(value.toNumber(), q, unitName);
+  return withNote(bounded, read.value.approximate ? approximateNote(`${value.toString()}${unitName}`) : undefined);
 }
 
 function checkBounds<T extends number>(value: T, q: { min?: number; max?: number }, unit: string): Parsed<T> {
@@ -68,55 +106,65 @@ const YUAN: Record<string, number> = { 元: 1, 万元: 1e4, 万: 1e4, 亿元: 1e
  */
 export function parseAmount(raw: string, q: { unit?: '万元' | '元' | '亿元'; min?: number; max?: number; decimals?: number }): Parsed<string> {
   const unit = q.unit ?? '万元';
-  let text = normalise(raw).replace(/\s+/g, '').replace(/^¥|^￥/, '');
-  let factor = new Decimal(1);
-  for (const suffix of ['亿元', '亿', '万元', '万', '元']) {
-    if (text.endsWith(suffix)) {
-      text = text.slice(0, -suffix.length);
-      factor = new Decimal(YUAN[suffix]).dividedBy(YUAN[unit]);
-      break;
-    }
-  }
   // Amounts are non-negative unless the flow says otherwise (a loss in 利润总额 is negative).
   const example = { 万元: '1234.5 或 1.2万', 元: '12000', 亿元: '1.5 或 3000万' }[unit];
-  const d = parseDecimalText(text, `金额（${unit}）`, example, q.min !== undefined && q.min < 0);
-  if (!d.ok) return d;
-  const value = d.value.times(factor);
+  const read = readQuantity(raw, `金额（${unit}）`, example, q.min !== undefined && q.min < 0);
+  if (!read.ok) return read;
+  const written = read.value.unit.replace(/^人民币|人民币$/, '');
+  if (written !== '' && !(written in YUAN)) return fail(`这里填的是金额（单位：${unit}），“${written}”不是金额单位。请写数字，例如 ${example}。`);
+  const factor = written ? new Decimal(YUAN[written]).dividedBy(YUAN[unit]) : new Decimal(1);
+  const value = read.value.value.times(factor);
   if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (q.max !== undefined && value.greaterThan(q.max)) return fail(`金额不能大于 ${q.max}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (value.greaterThan(1e12)) return fail(`${quoted(raw)}过大，请检查单位是否为${unit}。`);
   // To the 元 unless the flow says otherwise.
   const decimals = q.decimals ?? Math.log10(YUAN[unit]);
   if (value.decimalPlaces() > decimals) return fail(`金额最多保留 ${decimals} 位小数（单位：${unit}），您填写的是${quoted(raw)}。`);
-  return ok(value.toString());
+  return withNote(ok(value.toString()), read.value.approximate ? approximateNote(`${value.toString()}${unit}`) : undefined);
 }
 
 export function parsePercent(raw: string, q: { min?: number; max?: number; decimals?: number }): Parsed<string> {
-  const text = normalise(raw).replace(/\s+/g, '').replace(/^百分之/, '').replace(/%$/, '');
-  const d = parseDecimalText(text, '百分比', '92.5（表示 92.5%）');
-  if (!d.ok) return d;
-  if (d.value.greaterThan(100)) return fail(`百分比不能超过 100，您填写的是 ${d.value.toString()}%。请输入 0–100 之间的数字，例如 92.5。`);
-  const bounded = checkBounds(d.value.toNumber(), q, '%');
+  const text = normalise(raw).replace(/^百分之/, '');
+  const read = readQuantity(text, '百分比', '92.5（表示 92.5%）');
+  if (!read.ok) return read;
+  const { value, unit, approximate } = read.value;
+  const signed = unit === '%' || /^百分之/.test(normalise(raw));
+  if (unit !== '' && unit !== '%') return fail(`这里填的是百分比，“${unit}”不是百分比。请写 0–100 之间的数字，例如 92.5。`);
+  // 0.95 for a share is most likely 95 %: asked back, never saved as 0.95 %.
+  if (!signed && value.greaterThan(0) && value.lessThan(1)) {
+    const guess = value.times(100).toString();
+    return fail(`您填写的是 ${value.toString()}，是指 ${guess}% 吗？是的话请回复 ${guess}；如确为 ${value.toString()}%，请回复 ${value.toString()}%。`);
+  }
+  if (value.greaterThan(100)) return fail(`百分比不能超过 100，您填写的是 ${value.toString()}%。请输入 0–100 之间的数字，例如 92.5。`);
+  const bounded = checkBounds(value.toNumber(), q, '%');
   if (!bounded.ok) return bounded;
   const decimals = q.decimals ?? 2;
-  if (d.value.decimalPlaces() > decimals) return fail(`百分比最多保留 ${decimals} 位小数，您填写的是${quoted(raw)}。`);
-  return ok(d.value.toString());
+  if (value.decimalPlaces() > decimals) return fail(`百分比最多保留 ${decimals} 位小数，您填写的是${quoted(raw)}。`);
+  return withNote(ok(value.toString()), approximate ? approximateNote(`${value.toString()}%`) : undefined);
 }
 
 export function parseArea(raw: string, q: { min?: number; max?: number }): Parsed<string> {
-  const text = stripUnits(normalise(raw).replace(/\s+/g, ''), AREA_UNITS);
-  const d = parseDecimalText(text, '面积（平方米）', '5200');
-  if (!d.ok) return d;
-  const bounded = checkBounds(d.value.toNumber(), q, '平方米');
-  return bounded.ok ? ok(d.value.toString()) : bounded;
+  const read = readQuantity(raw, '面积（平方米）', '5200');
+  if (!read.ok) return read;
+  let { value, unit } = read.value;
+  if (unit.startsWith('万')) {
+    value = value.times(10000);
+    unit = unit.slice(1).trim();
+  }
+  if (unit !== '' && !AREA_UNITS.includes(unit)) return fail(`这里填的是面积（单位：平方米），“${unit}”不是面积单位。请写数字，例如 5200 或 1.2万平方米。`);
+  const bounded = checkBounds(value.toNumber(), q, '平方米');
+  if (!bounded.ok) return bounded;
+  return withNote(ok(value.toString()), read.value.approximate ? approximateNote(`${value.toString()}平方米`) : undefined);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 export function parseDate(raw: string, q: { notFuture?: boolean }, today: string): Parsed<string> {
-  const text = normalise(raw).replace(/\s+/g, '');
+  const text = normalise(raw).replace(/\s+/g, '').replace(/[。.]$/, '');
+  if (APPROX_BEFORE.test(text) || APPROX_AFTER.test(text)) return fail(`这里需要准确的日期（年-月-日），例如 2015-06-01；您填写的是${quoted(raw)}。`);
+  if (/^\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?$/.test(text)) return fail(`请写四位数的年份，例如 2015年6月1日；您填写的是${quoted(raw)}。`);
   const m =
-    text.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/) ?? text.match(/^(\d{4})(\d{2})(\d{2})$/);
+    text.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$/) ?? text.match(/^(\d{4})(\d{2})(\d{2})$/);
   if (!m) {
     if (/^\d{4}[-/.年]\d{1,2}月?$/.test(text)) return fail(`请写到具体日期（年-月-日），例如 2015-06-01，您填写的是${quoted(raw)}。`);
     return fail(`${quoted(raw)}不是有效的日期。请按“年-月-日”填写，例如 2015-06-01 或 2015年6月1日。`);
@@ -133,18 +181,32 @@ export function parseDate(raw: string, q: { notFuture?: boolean }, today: string
 
 export function parseYear(raw: string, q: { min?: number; max?: number }): Parsed<number> {
   const text = normalise(raw).replace(/年度?$/, '');
+  if (APPROX_BEFORE.test(text) || APPROX_AFTER.test(text)) return fail(`这里需要准确的年份，例如 2023；您填写的是${quoted(raw)}。`);
   if (!/^\d{4}$/.test(text)) return fail(`${quoted(raw)}不是有效的年份，请输入四位数年份，例如 2023。`);
   return checkBounds(Number(text), q, '年');
 }
 
-const YES = ['是', '有', '对', '已', 'yes', 'y', 'true', '1', '√', '是的', '有的', '已通过', '已建设'];
-const NO = ['否', '无', '没有', '不是', 'no', 'n', 'false', '2', '×', '未', '不', '没'];
+const YES = ['是', '是的', '对', '对的', '有', '有的', '能', '可以', '可', '会', '确认', '已', '已经', '已通过', '已建设', '好', '好的', '嗯',
+  '行', '没错', '属于', '具备', '符合', '√', 'y', 'yes', 'ok', 'true', '1'];
+const NO = ['否', '不是', '不对', '没有', '无', '不能', '不可以', '不会', '未', '没', '不', '不属于', '不具备', '不符合', '不存在', '从未',
+  '从来没有', '无此情况', '没有此情况', '暂无', '尚无', '×', 'n', 'no', 'false', '2'];
+/** Not an answer: a question back, or not knowing. */
+const UNDECIDED = /是否|是不是|有没有|能不能|可不可以|会不会|对不对|不清楚|不知道|不确定|不了解|说不好|不一定|也许|可能|或许|待定|不好说|[?？]/;
+/** A short sentence that says no: 没有受到处罚, 无不良记录, 未发生, 不存在严重失信行为. */
+const SAYS_NO = /^(没有|没|无|未|不存在|从未|并未|并没有|不)/;
+/** A yes word followed by a clause: 有的，已通过认证; 是，已建成. */
+const SAYS_YES = /^(是的?|有的?|对的?|已经?|可以|能|确认)[，,、：:\s]/;
 
+/** Yes or no, as people say it: 是/有/能/可以/确认 …, 否/没有/不能/无此情况 …, and short sentences such as 没有受到处罚. */
 export function parseYesNo(raw: string): Parsed<boolean> {
-  const text = normalise(raw).toLowerCase().replace(/[。.!！]$/, '');
+  const text = normalise(raw).toLowerCase().replace(/[。.!！~]+$/, '');
+  const refuse = fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
   if (YES.includes(text)) return ok(true);
   if (NO.includes(text)) return ok(false);
-  return fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
+  if (UNDECIDED.test(text)) return refuse;
+  if (SAYS_YES.test(text)) return ok(true);
+  if (SAYS_NO.test(text)) return ok(false);
+  return refuse;
 }
 
 /**
@@ -157,9 +219,14 @@ function matchChoice(token: string, choices: NormalChoice[]): NormalChoice | und
   const named = choices.map((c) => ({ c, value: normalise(c.value), label: normalise(c.label) }));
   const exact = named.find((n) => n.value === t || n.label === t);
   if (exact) return exact.c;
-  const partial = named.filter((n) => (n.label.includes(t) && t.length * 2 >= n.label.length) || (t.includes(n.label) && n.label.length >= 2));
+  // A longer text naming an option selects it only when it does not deny it (“不是事业单位”, “非国有”).
+  const denies = NEGATION.test(t);
+  const partial = named.filter((n) => (n.label.includes(t) && t.length * 2 >= n.label.length) || (!denies && t.includes(n.label) && n.label.length >= 2));
   return partial.length === 1 ? partial[0].c : undefined;
 }
+
+/** Words that deny what follows them. */
+const NEGATION = /不是|不属于|并非|非|没有|无|不/;
 
 const listChoices = (choices: NormalChoice[]) => choices.map((c, i) => `${i + 1}. ${c.label}`).join('  ');
 
@@ -177,6 +244,9 @@ export function parseChoice(raw: string, choices: NormalChoice[], other?: string
   const text = normalise(raw);
   const { head, rest } = splitOther(text, other);
   const choice = (rest ? matchChoice(head, choices) : undefined) ?? matchChoice(text, choices);
+  if (!choice && NEGATION.test(text) && choices.some((c) => text.includes(normalise(c.label)))) {
+    return fail(`您的回答是${quoted(raw)}。请直接回复属于哪一项（序号或名称）：${listChoices(choices)}`);
+  }
   if (!choice) return fail(`${quoted(raw)}不在选项中。请回复选项序号或名称：${listChoices(choices)}`);
   if (other && choice.value === other) {
     const detail = rest && matchChoice(head, choices) === choice ? rest : undefined;
@@ -208,14 +278,59 @@ export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: st
   return ok(other ? { values, other } : { values });
 }
 
-export function parseText(raw: string, q: { maxLength?: number; minLength?: number }): Parsed<string> {
-  const text = raw.replace(/\r\n/g, '\n').trim();
+/** What a text question's `format` accepts. */
+type TextFormat = 'plain' | 'person' | 'phone' | 'mobile' | 'landline' | 'url' | 'email';
+
+const MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
+const LANDLINE = /^(?:\(0\d{2,3}\)|0\d{2,3}-?)\d{7,8}(?:(?:转|-|ext\.?)\d{1,6})?$/i;
+const URL_LIKE = /^(?:https?:\/\/)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/\S*)?$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A phone number without the spaces people put between digit groups. */
+const compactPhone = (text: string) => text.replace(/\s/g, '');
+
+function checkFormat(text: string, format: TextFormat): Parsed<string> {
+  const t = text.normalize('NFKC').trim();
+  const digits = t.replace(/[\s\-]/g, '');
+  switch (format) {
+    case 'person':
+      if (YES.includes(t.toLowerCase()) || NO.includes(t.toLowerCase()) || /^\d+$/.test(t) || t.includes('@') || /https?:/i.test(t)) {
+        return fail(`这里请填写人名，例如“张三”；您发送的是${quoted(text)}。`);
+      }
+      return ok(text);
+    case 'mobile':
+      if (MOBILE.test(digits)) return ok(digits.replace(/^\+?86/, ''));
+      return fail(`这里请填写 11 位手机号，例如 13800000000；您发送的是${quoted(text)}。${LANDLINE.test(compactPhone(t)) ? '座机号码请填在座机一栏。' : ''}`);
+    case 'landline':
+      if (LANDLINE.test(compactPhone(t))) return ok(compactPhone(t));
+      return fail(`这里请填写带区号的座机号码，例如 010-12345678；您发送的是${quoted(text)}。${MOBILE.test(digits) ? '手机号请填在手机一栏。' : ''}`);
+    case 'phone':
+      if (MOBILE.test(digits)) return ok(digits.replace(/^\+?86/, ''));
+      if (LANDLINE.test(compactPhone(t))) return ok(compactPhone(t));
+      return fail(`这里请填写电话号码：手机 11 位（如 13800000000），或带区号的座机（如 0311-85001234）；您发送的是${quoted(text)}。`);
+    case 'url':
+      if (URL_LIKE.test(t)) return ok(t);
+      return fail(`这里请填写网址，例如 www.example.com；您发送的是${quoted(text)}。没有网站的可回复“跳过”。`);
+    case 'email':
+      if (EMAIL.test(t)) return ok(t);
+      return fail(`这里请填写电子邮箱，例如 name@example.com；您发送的是${quoted(text)}。`);
+    default:
+      return ok(text);
+  }
+}
+
+/** Control characters (a paste from another program) are dropped; a one-line answer keeps to one line. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g;
+
+export function parseText(raw: string, q: { maxLength?: number; minLength?: number; multiline?: boolean; format?: TextFormat }): Parsed<string> {
+  let text = raw.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(CONTROL, '').trim();
+  if (!q.multiline) text = text.replace(/\s*\n\s*/g, ' ');
   const length = [...text].length;
   if (length === 0) return fail('内容不能为空，请输入文字。');
   const max = q.maxLength ?? 200;
   if (length > max) return fail(`内容共 ${length} 字，超过了 ${max} 字的上限。请精简到 ${max} 字以内后重新发送。`);
   if (q.minLength && length < q.minLength) return fail(`内容至少需要 ${q.minLength} 字，您写了 ${length} 字，请补充后重新发送。`);
-  return ok(text);
+  return checkFormat(text, q.format ?? 'plain');
 }
 
 /** One cell of a table row, typed by its column. */
