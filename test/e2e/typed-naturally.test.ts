@@ -24,6 +24,8 @@ const NO = ['没有', '否', '无', '不是', '没'];
 /** The fixture's value as a person might type it; `n` varies the way from one question to the next. */
 function naturally(loaded: LoadedFlow, q: Question, value: unknown, n: number): string {
   if (value === null || value === undefined) return '跳过';
+  // A fixture value already written the way people write it (“1.2亿”) is typed as it is.
+  if (['integer', 'amount', 'percent', 'area'].includes(q.type) && !Number.isFinite(Number(value))) return String(value);
   switch (q.type) {
     case 'integer': {
       const v = Number(value);
@@ -88,7 +90,8 @@ describe('a declaration typed as operators type it saves what the headless fill 
           continue;
         } else text = question && question.id in answers ? naturally(loaded, question, answers[question.id], n++) : '跳过';
         reply = await chat.say(text);
-        if (/不是有效|不在选项中|不能为空|必填项|不能大于|不能小于|不能超过|请一次只填一个数|没有保存|请回答“是”或“否”/.test(reply)) {
+        // A refusal leads the reply; the prompt that follows may itself say how to answer.
+        if (/不是有效|不在选项中|不能为空|必填项|不能大于|不能小于|不能超过|请一次只填一个数|没有保存|您发送的是/.test(reply.split('\n\n')[0])) {
           refused.push(`${question?.id}: ${text} → ${reply.split('\n')[0]}`);
           if (refused.length > 3) break;
         }
