@@ -1,7 +1,7 @@
 import type { Database } from '../store/database.ts';
 import type { Tx } from '../store/declaration-repository.ts';
 import { loadAnswers, lockDeclaration, sectionStatuses } from '../store/declaration-repository.ts';
-import { isUniqueViolation } from '../store/errors.ts';
+import { isRetryableConflict } from '../store/errors.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { formatDerived, questionTitle } from '../engine/format.ts';
@@ -35,6 +35,9 @@ export interface RouterOptions {
   now?: () => Date;
 }
 
+/** How often a message is run again after clashing with a concurrent transaction before the error is raised. */
+const MAX_ATTEMPTS = 5;
+
 type Identity = { id: string; userId: string; channel: string; chatState: unknown; activeDeclarationId: string | null };
 type DeclarationRow = { id: string; flowId: string; currentSectionId: string | null; organisationId: string };
 
@@ -46,26 +49,34 @@ export class Router {
     this.flows = new Map(options.flows.map((f) => [f.flow.id, f]));
   }
 
-  /** Handle one inbound message. A redelivered message (same idempotency key) changes nothing and gets no reply. */
+  /**
+   * Handle one inbound message. A redelivered message (same idempotency key) changes nothing and gets no reply. Only a
+   * duplicate of the same message counts as one: any other clash with a concurrent transaction (two operators opening
+   * the same organisation, a serialization failure, a deadlock) runs the message again, so it is never lost.
+   */
   async handle(raw: Inbound): Promise<Outbound[]> {
     const inbound = InboundSchema.parse(raw);
     const today = isoDateInChina(this.options.now?.() ?? new Date());
-    try {
-      return await this.options.db.prisma.$transaction(
-        async (tx) => {
-          if (await tx.processedMessage.findUnique({ where: { key: inbound.idempotencyKey } })) return [];
-          const identity = await this.identify(tx, inbound);
-          const reply = await this.dispatch(tx, identity, inbound, today);
-          const declarationId = (await tx.chatIdentity.findUnique({ where: { id: identity.id } }))?.activeDeclarationId ?? null;
-          await tx.processedMessage.create({ data: { key: inbound.idempotencyKey, channel: inbound.channel, declarationId, reply } });
-          return [reply];
-        },
-        { timeout: 60_000, maxWait: 30_000 },
-      );
-    } catch (err) {
-      // The same message arriving twice at once: the second loses the race on the key and is a duplicate.
-      if (isUniqueViolation(err)) return [];
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.options.db.prisma.$transaction(
+          async (tx) => {
+            if (await tx.processedMessage.findUnique({ where: { key: inbound.idempotencyKey } })) return [];
+            const identity = await this.identify(tx, inbound);
+            const reply = await this.dispatch(tx, identity, inbound, today);
+            const declarationId = (await tx.chatIdentity.findUnique({ where: { id: identity.id } }))?.activeDeclarationId ?? null;
+            await tx.processedMessage.create({ data: { key: inbound.idempotencyKey, channel: inbound.channel, declarationId, reply } });
+            return [reply];
+          },
+          { timeout: 60_000, maxWait: 30_000 },
+        );
+      } catch (err) {
+        if (!isRetryableConflict(err)) throw err;
+        // The same message handled at once by another delivery: its key is in, and it has had its reply.
+        if (await this.options.db.prisma.processedMessage.findUnique({ where: { key: inbound.idempotencyKey } })) return [];
+        if (attempt >= MAX_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
     }
   }
 
@@ -88,9 +99,10 @@ export class Router {
       await tx.chatIdentity.update({ where: { id: identity.id }, data: { activeDeclarationId: null, chatState: { step: 'await_unit' } } });
       return { text: '好的。请发送要填写的单位名称（与名录一致的全称）。' };
     }
+    // Locked before it is read: a 确认 and an answer arriving together are decided one after the other.
+    if (identity.activeDeclarationId) await lockDeclaration(tx, identity.activeDeclarationId);
     const declaration = identity.activeDeclarationId ? await tx.declaration.findUnique({ where: { id: identity.activeDeclarationId } }) : null;
     if (!declaration || !this.flows.has(declaration.flowId)) return this.onboard(tx, identity, text, command, today);
-    await lockDeclaration(tx, declaration.id);
     return this.converse(tx, identity, declaration, text, command, today);
   }
 

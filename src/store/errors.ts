@@ -2,12 +2,12 @@
 // Prisma's P2002 (model queries), P2010 with PostgreSQL's 23505 (raw queries), or a bare driver error.
 
 const UNIQUE_VIOLATION = '23505';
+/** PostgreSQL's serialization failure and deadlock, and Prisma's name for either. */
+const CONFLICTS = new Set(['40001', '40P01', 'P2034', 'TransactionWriteConflict']);
 
-/**
- * True when `error` (or an error it wraps) is a unique-constraint violation, e.g. a second insert of
- * the same ProcessedMessage key: the message was already handled by another delivery.
- */
-export function isUniqueViolation(error: unknown): boolean {
+/** Every code and kind `error` carries, through the errors it wraps. */
+function codesOf(error: unknown): Set<string> {
+  const codes = new Set<string>();
   const seen = new Set<unknown>();
   const pending: unknown[] = [error];
   while (pending.length > 0) {
@@ -15,11 +15,23 @@ export function isUniqueViolation(error: unknown): boolean {
     if (typeof e !== 'object' || e === null || seen.has(e)) continue;
     seen.add(e);
     const record = e as Record<string, unknown>;
-    if (record.code === 'P2002' || record.code === UNIQUE_VIOLATION) return true;
-    if (record.kind === 'UniqueConstraintViolation' || record.originalCode === UNIQUE_VIOLATION) return true;
     const meta = record.meta as Record<string, unknown> | undefined;
-    if (meta?.code === UNIQUE_VIOLATION) return true;
+    for (const code of [record.code, record.kind, record.originalCode, meta?.code]) if (typeof code === 'string') codes.add(code);
     pending.push(record.cause, meta?.driverAdapterError);
   }
-  return false;
+  return codes;
+}
+
+/**
+ * True when `error` (or an error it wraps) is a unique-constraint violation. Whether it means a duplicate delivery is
+ * for the caller to decide (the same message's key), not for this test: two different messages can clash too.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const codes = codesOf(error);
+  return codes.has('P2002') || codes.has(UNIQUE_VIOLATION) || codes.has('UniqueConstraintViolation');
+}
+
+/** A conflict with a concurrent transaction that running the same work again resolves: unique clash, serialization, deadlock. */
+export function isRetryableConflict(error: unknown): boolean {
+  return isUniqueViolation(error) || [...codesOf(error)].some((code) => CONFLICTS.has(code));
 }

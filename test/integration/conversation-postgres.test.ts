@@ -67,4 +67,25 @@ describe('on PostgreSQL', () => {
     await a.close();
     await b.close();
   });
+
+  it('two operators opening the same organisation at once are both answered: a clash that is not a duplicate is retried', async () => {
+    for (let trial = 0; trial < 4; trial++) {
+      const url = await freshDatabase();
+      const a = await openChat({ databaseUrl: url });
+      const b = await openChat({ databaseUrl: url });
+      await a.say('/start', { user: 'op-a' });
+      await b.say('/start', { user: 'op-b' });
+      // Both create the organisation and its declaration in the same moment: one insert clashes with the other.
+      const [ra, rb] = await Promise.all([a.say('首冶新元', { user: 'op-a' }), b.say('首冶新元', { user: 'op-b' })]);
+      for (const reply of [ra, rb]) expect(reply).toContain('已确认：北京首冶新元科技发展有限公司');
+      expect(await a.db.prisma.declaration.count()).toBe(1);
+      expect(await a.db.prisma.processedMessage.count()).toBe(4);
+      // Each goes on answering the same declaration.
+      await Promise.all([a.say('是', { user: 'op-a' }), b.say('首冶新元创新基地', { user: 'op-b' })]);
+      const d = await a.db.prisma.declaration.findFirstOrThrow();
+      expect(Object.keys(await loadAnswers(a.db.prisma, d.id)).length).toBeGreaterThanOrEqual(1);
+      await a.close();
+      await b.close();
+    }
+  });
 });
