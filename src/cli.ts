@@ -13,6 +13,7 @@ import { orgScope } from './engine/scope.ts';
 import { sectionGraph } from './engine/machine-graph.ts';
 import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
+import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat } from './main.ts';
 import { questionTitle } from './engine/format.ts';
@@ -140,6 +141,9 @@ try {
   if (err instanceof FlowError) {
     console.error(err.message);
     process.exitCode = 1;
+  } else if (err instanceof DatabaseUnavailableError) {
+    console.error(err.chinese);
+    process.exitCode = 3;
   } else if (err instanceof DatabaseBusyError) {
     console.error(err.chinese);
     process.exitCode = 3;

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type MigrationResult } from './migrate.ts';
 import { IN_MEMORY, openEmbeddedDatabase } from './pglite.ts';
+import { DatabaseUnavailableError, waitForPostgres } from './connect-postgres.ts';
 
 export { Prisma };
 export type { PrismaClient };
@@ -41,7 +42,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   const url = options.databaseUrl || process.env.DATABASE_URL || undefined;
   if (url && !POSTGRES_URL.test(url)) {
     // Falling back to PGlite here would quietly put the data somewhere nobody looks.
-    throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got "${url.split(':')[0]}:…"); unset it to use the embedded database.`);
+    throw new DatabaseUnavailableError(`DATABASE_URL 应以 postgres:// 或 postgresql:// 开头（现在是“${url.split(':')[0]}:…”）；不设置 DATABASE_URL 则使用内嵌数据库。`);
   }
   const opened = url ? await openPostgres(url) : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR);
   try {
@@ -76,6 +77,12 @@ async function openPostgres(url: string): Promise<Opened> {
   // One pool shared by the client and the migration engine, ended once at close.
   const pool = new pg.Pool({ connectionString: url });
   pool.on('error', (error) => console.error('[store] idle PostgreSQL connection failed:', error.message));
+  try {
+    await waitForPostgres(pool, url);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
   const parsed = new URL(url);
   return {
     kind: 'postgres',
