@@ -1,5 +1,6 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) keeping its files in a folder,
 // exposed to Prisma through pglite-prisma-adapter.
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,21 +75,58 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<EmbeddedDat
   }
 }
 
-/** Creates `path` holding our pid; replaces it when the pid written there is no longer running. */
+/** This boot of this machine (Linux), so that a lock from before a reboot is known to be stale. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** When a process started, in clock ticks since boot (Linux): a pid reused by another process starts at another time. */
+function startTicks(pid: number): string {
+  try {
+    // The command name (field 2) may contain spaces; the fields after its closing parenthesis are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Creates `path` naming this process (pid, host, boot and start time); takes it over when the process named there is
+ * gone — crashed, from before a reboot, or a pid since reused (a container's node is pid 1 on every start). Released
+ * at close, at exit and on SIGTERM/SIGINT.
+ */
 async function acquireLock(path: string): Promise<() => Promise<void>> {
-  const me = `${process.pid}@${hostname()}`;
+  const me = `${process.pid}@${hostname()}@${bootId()}@${startTicks(process.pid)}`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const file = await open(path, 'wx');
       await file.writeFile(me);
       await file.close();
-      return () => rm(path, { force: true });
+      const releaseNow = () => rmSync(path, { force: true });
+      const onSignal = (signal: NodeJS.Signals) => {
+        releaseNow();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      process.once('exit', releaseNow);
+      return async () => {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        process.off('exit', releaseNow);
+        await rm(path, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = (await readFile(path, 'utf8').catch(() => '')).trim();
     if (ownerIsAlive(owner)) {
-      throw new DatabaseBusyError(path.replace(/\.lock$/, ''), owner);
+      throw new DatabaseBusyError(path.replace(/\.lock$/, ''), owner.split('@').slice(0, 2).join('@'));
     }
     await rm(path, { force: true });
   }
@@ -96,18 +134,22 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
 }
 
 function ownerIsAlive(owner: string): boolean {
-  const [pidText, host] = owner.split('@');
+  const [pidText, host, boot, started] = owner.split('@');
   const pid = Number(pidText);
   // An unreadable or half-written lock (crash while writing it) counts as stale.
   if (!Number.isInteger(pid) || pid <= 0) return false;
   // A lock from another machine (shared folder) cannot be checked: respect it.
   if (host && host !== hostname()) return true;
+  // Written before this boot, or by an earlier process with our own pid: nobody holds it.
+  if (boot && boot !== bootId()) return false;
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // The pid is running, but is it the process that wrote the lock?
+  return !started || started === startTicks(pid);
 }
 
 /**
