@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseAmount, parseArea, parseChoice, parseDate, parseInteger, parseMulti, parsePercent, parseTable, parseText, parseYesNo } from './parse-answer.ts';
+import { parseAmount, parseAnswer, parseArea, parseChoice, parseDate, parseInteger, parseMulti, parsePercent, parseTable, parseText, parseYesNo } from './parse-answer.ts';
+import type { Question } from '../flow/schema.ts';
 
 /** What tired operators type, and what gets stored. */
 
@@ -93,6 +94,21 @@ describe('choices and tables', () => {
   it('text length counts characters, not bytes', () => {
     expect(parseText('字'.repeat(300), { maxLength: 300 })).toEqual(ok('字'.repeat(300)));
     expect(parseText('字'.repeat(301), { maxLength: 300 })).toMatchObject({ ok: false, message: expect.stringContaining('共 301 字') });
+  });
+});
+
+describe('what the parser noticed travels with the value', () => {
+  const employees = { id: 'employees', label: '单位从业人数', ref: '【一】8', type: 'integer', unit: '人', required: true, evidence: [], checks: [], extra: false } as Question;
+  it('an approximate figure is saved with a note; an exact one has none', () => {
+    expect(parseAnswer(employees, '约120', vocab, '2026-11-21')).toEqual({
+      ok: true,
+      value: 120,
+      note: '您写的是约数，已按 120人 保存；填报系统需要准确数字，核实后可回复“修改”更正。',
+    });
+    expect(parseAnswer(employees, '120', vocab, '2026-11-21')).toEqual(ok(120));
+  });
+  it('two numbers are refused, never glued', () => {
+    expect(parseAnswer(employees, '120 40', vocab, '2026-11-21')).toMatchObject({ ok: false, message: expect.stringContaining('请一次只填一个数：您发送了 120 和 40') });
   });
 });
 

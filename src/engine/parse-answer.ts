@@ -4,8 +4,9 @@ import { choicesOf, type LoadedFlow, type NormalChoice } from '../flow/loader.ts
 import type { AnswerValue, ChoiceValue, MultiValue, TableValue } from './values.ts';
 
 /**
- * Turning what an operator typed into a stored value, per question type. Every refusal says, in Chinese,
- * what was wrong and what to send instead.
+ * Turning what an operator typed into a stored value, per question type. Every message is understood as meant or
+ * refused out loud: never silently dropped, glued, misread or misfiled. A refusal says, in Chinese, what was wrong and
+ * what to send instead, and lists the options at most once.
  */
 
 /**
@@ -16,79 +17,250 @@ export type Parsed<T = AnswerValue> = { ok: true; value: T; note?: string } | { 
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (message: string): Parsed<never> => ({ ok: false, message });
+const withNote = <T>(parsed: Parsed<T>, note: string | undefined): Parsed<T> => (parsed.ok && note ? { ...parsed, note } : parsed);
 
 /** Full-width digits and punctuation to ASCII, spaces trimmed. */
 export function normalise(text: string): string {
   return text.normalize('NFKC').replace(/[\u200b\ufeff]/g, '').trim();
 }
 
-const COUNT_UNITS = ['家', '个', '人', '件', '次', '项', '名', '位', '户', '所', '年', '人次', '家次', '台', '套', '台/套', '台套', '场', '篇', '份', '款', '条', '期', '批', '门'];
-const AREA_UNITS = ['平方米', '平米', '㎡', 'm2', 'm²', '平'];
-
 const quoted = (text: string) => `“${text.length > 20 ? text.slice(0, 20) + '…' : text}”`;
 
-/** Words around a number that make it approximate: 约120, 120左右, 120多家. */
-const APPROX_BEFORE = /^(约|大约|大概|差不多|将近|接近|近)/;
-const APPROX_AFTER = /(左右|上下|以上|出头)$/;
-const NUMBER = /[+\-−–—]?\d+(?:,\d{3})*(?:\.\d+)?/g;
+/** "a 和 b", "a、b 和 c". */
+const listAnd = (items: string[]) => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join('、')} 和 ${items[items.length - 1]}`);
 
-interface Quantity { value: Decimal; unit: string; approximate: boolean }
+// ---------------------------------------------------------------------------------------------------------------
+// Chinese numerals: 三十五家, 百分之九十五, 二〇一五年六月一日.
+
+const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+
+/** 三十五 → 35, 一百零五 → 105, 二〇一五 → 2015 (digit by digit); undefined when it is not a number. */
+function chineseNumber(s: string): number | undefined {
+  const chars = [...s];
+  if (chars.every((c) => c in CN_DIGIT)) {
+    if (chars.length === 1) return CN_DIGIT[s];
+    return chars.includes('两') ? undefined : Number(chars.map((c) => CN_DIGIT[c]).join(''));
+  }
+  let total = 0;
+  let digit: number | undefined;
+  let lastUnit = Infinity;
+  for (const c of chars) {
+    if (c in CN_DIGIT) {
+      if (digit !== undefined && digit !== 0 && CN_DIGIT[c] !== 0) return undefined; // 三五十: not a number
+      digit = CN_DIGIT[c];
+    } else {
+      const unit = CN_UNIT[c];
+      if (unit >= lastUnit) return undefined; // 十十, 百千
+      total += (digit ?? (c === '十' && total === 0 ? 1 : NaN)) * unit;
+      digit = undefined;
+      lastUnit = unit;
+    }
+  }
+  const n = total + (digit ?? 0);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Chinese numerals inside a number-like answer written in digits; words that merely contain one (一共, 十几) are kept. */
+function arabic(text: string): string {
+  return text.replace(/[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千]*/g, (run, at: number) => {
+    const before = text[at - 1] ?? '';
+    const after = text[at + run.length] ?? '';
+    if (/[第几数]/.test(before) || /^[几些般下共起直定致样律切旦]/.test(after)) return run;
+    const n = chineseNumber(run);
+    return n === undefined ? run : String(n);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Numbers as people write them: one number, with words around it that say how to read it.
 
 /**
- * One number as people write it, with whatever follows it (its unit): 约120, 120家左右, 1.2万, 3,500万元. A message with
- * several numbers is refused rather than glued together (“120 40” is not 12040).
+ * Count units by what they count. A typed unit fits the question's unit when some family holds both; 个 fits all.
+ * Units of one family are the same figure said another way (45家 = 45个 = 45户); another family is another figure
+ * (30人 for a count of enterprises).
+ */
+const COUNT_FAMILIES: string[][] = [
+  ['人', '名', '位', '人次', '个'],
+  ['家', '户', '所', '家次', '个'],
+  ['次', '场', '期', '批', '回', '轮', '个'],
+  ['台', '套', '台套', '台/套', '件', '部', '个'],
+  ['项', '件', '个', '款', '条', '门'],
+  ['篇', '份', '件', '个', '部', '本', '册'],
+  ['年', '个'],
+];
+const COUNT_UNITS = [...new Set(COUNT_FAMILIES.flat())];
+const MONEY_UNITS = ['元', '块钱', '块', '人民币', 'rmb', '元整'];
+const AREA_UNITS = ['平方米', '平米', '平方', '平'];
+/** Units that belong to no question type here: said back as not this question's unit. */
+const OTHER_UNITS = ['亩', '公顷', '公里', '千米', '米', '岁', '天', '小时', '个月', '月', '周', '吨', '公斤', '千克', '个百分点', '倍', '‰'];
+const ALL_UNITS = [...COUNT_UNITS, ...MONEY_UNITS, ...AREA_UNITS, ...OTHER_UNITS, '%'].sort((a, b) => b.length - a.length);
+
+const SCALES: Record<string, number> = { 千万: 1e7, 百万: 1e6, 万: 1e4, 亿: 1e8, 千: 1e3, w: 1e4, k: 1e3 };
+const SCALE_WORDS = Object.keys(SCALES).sort((a, b) => b.length - a.length);
+
+/** Words that make a figure approximate: 约120, 120左右, 120多家, 近120, 超过120. */
+const APPROX_BEFORE = ['大约', '大概', '约为', '约有', '约莫', '约', '差不多', '将近', '接近', '近', '估计', '预计', '大致', '超过', '多于', '高于', '大于', '逾', '至少', '不少于', '不低于'];
+const APPROX_AFTER = ['左右', '上下', '以上', '出头', '开外', '有余', '多', '余', '来', '许', '+'];
+/** Words that make it a bound, not a figure: 不到120, 120以下. */
+const BOUND_BEFORE = ['不到', '不足', '少于', '低于', '小于', '最多', '至多', '不超过', '不多于', '不高于'];
+const BOUND_AFTER = ['以下', '以内', '之内', '不到', '封顶'];
+/** Words before a figure that change nothing: 共120家, 合计120. */
+const FILLER_BEFORE = ['一共', '总共', '共计', '合计', '总计', '累计', '共有', '共', '计', '有', '为', '是', '¥', 'rmb', '人民币', '+'];
+
+/** One figure: "1,234", "1.5", ".5"; thousands separators only between groups of three digits. */
+const NUMBER = /\d{1,3}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+/g;
+
+interface Quantity {
+  /** The figure as written, signed, before its scale. */
+  number: Decimal;
+  /** 万 → 10000; 1 without one. */
+  scale: Decimal;
+  scaleWord: string;
+  /** The unit written after it, '' when none. */
+  unit: string;
+  approximate: boolean;
+  /** Written with % or as 百分之. */
+  percentSign: boolean;
+  /** Written with ¥ or 人民币 before it: a figure in 元. */
+  currency: boolean;
+}
+
+const startsWithAny = (text: string, words: string[]) => words.find((w) => text.startsWith(w));
+const endsWithAny = (text: string, words: string[]) => words.find((w) => text.endsWith(w));
+
+/** The text as the number reader sees it: normalised, lower case, m² as 平方米, Chinese numerals in digits. */
+function numberText(raw: string): string {
+  let text = normalise(raw).toLowerCase().replace(/[。.!！,，;；~～\s]+$/, '').replace(/m\^?[2²]/g, '平方米');
+  // A label before a colon: "从业人数：120".
+  text = text.replace(/^[^\d:]{1,15}:\s*(?=\S)/, '');
+  // 一万二, 1万2: 12,000 as it is said.
+  return arabic(text).replace(/(\d+)万(\d)(?![\d.千百十])/g, '$1.$2万');
+}
+
+/** The numbers in a text, as typed. */
+const numbersIn = (text: string) => [...text.matchAll(NUMBER)].map((m) => m[0]);
+
+/** The refusal for several numbers in one answer. */
+const severalNumbers = (numbers: string[], example: string) =>
+  fail(`请一次只填一个数：您发送了 ${listAnd(numbers)}。本题只需要一个数，例如 ${example}。`);
+
+/**
+ * One number as people write it, with the words around it: 约120, 120家左右, 1.2万, 3,500万元, 百分之95. A message with
+ * several numbers is refused rather than glued together (“120 40” is never 12040). Which units fit is the caller's
+ * decision; this only reads them.
  */
 function readQuantity(raw: string, what: string, example: string, allowNegative = false): Parsed<Quantity> {
-  // ㎡ reads as “m2” once normalised: said as 平方米 before the digits are counted.
-  let text = normalise(raw).replace(/[。!！]+$/, '').replace(/^[¥￥]/, '').replace(/m[2²]$/i, '平方米').trim();
-  let approximate = false;
-  if (APPROX_BEFORE.test(text)) {
-    text = text.replace(APPROX_BEFORE, '').trim();
-    approximate = true;
-  }
+  const text = numberText(raw);
+  const invalid = fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
+  const bound = fail(`${quoted(raw)}是一个范围，不是确切的数。请填写确切的数字，例如 ${example}。`);
   const numbers = [...text.matchAll(NUMBER)];
-  if (numbers.length === 0) return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
-  if (numbers.length > 1) {
-    return fail(`请一次只填一个数：您发送了 ${numbers.map((n) => n[0]).join(' 和 ')}。本题只需要一个数，例如 ${example}。`);
-  }
+  if (numbers.length === 0) return text === '' ? fail(`请输入${what}，例如 ${example}。`) : invalid;
+  if (numbers.length > 1) return severalNumbers(numbers.map((m) => m[0]), example);
   const [token] = numbers;
-  if (text.slice(0, token.index).trim() !== '') return fail(`${quoted(raw)}不是有效的数字。请只输入阿拉伯数字，例如 ${example}。`);
-  let unit = text.slice(token.index! + token[0].length).trim();
-  if (/^[多余]/.test(unit) || APPROX_AFTER.test(unit)) {
-    unit = unit.replace(/^[多余]/, '').replace(APPROX_AFTER, '').trim();
-    approximate = true;
+  let approximate = false;
+  let percentSign = false;
+  let currency = false;
+
+  // Before the number: a sign, 约, 共, ¥, 百分之.
+  let before = text.slice(0, token.index).trim();
+  let negative = false;
+  if (/[-−–—负]$/.test(before)) {
+    negative = true;
+    before = before.slice(0, -1).trim();
   }
-  const digits = token[0].replaceAll(',', '').replace(/^[−–—]/, '-');
-  if (digits.startsWith('-') && !allowNegative) return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
-  return ok({ value: new Decimal(digits), unit, approximate });
+  while (before) {
+    if (startsWithAny(before, BOUND_BEFORE)) return bound;
+    let word = startsWithAny(before, APPROX_BEFORE);
+    if (word) approximate = true;
+    else if (before.startsWith('百分之')) {
+      word = '百分之';
+      percentSign = true;
+    } else word = startsWithAny(before, FILLER_BEFORE);
+    if (!word) return invalid;
+    if (['¥', 'rmb', '人民币'].includes(word)) currency = true;
+    before = before.slice(word.length).trim();
+  }
+
+  // After it: 万, the unit, 多/左右, a noun after the unit (120家企业), 整.
+  let after = text.slice(token.index! + token[0].length).trim();
+  let scaleWord = '';
+  let unit = '';
+  while (after) {
+    if (startsWithAny(after, BOUND_AFTER)) return bound;
+    const approx = startsWithAny(after, APPROX_AFTER);
+    if (approx) {
+      approximate = true;
+      after = after.slice(approx.length).trim();
+      continue;
+    }
+    const scale = !scaleWord && !unit ? startsWithAny(after, SCALE_WORDS) : undefined;
+    if (scale) {
+      scaleWord = scale;
+      after = after.slice(scale.length).trim();
+      continue;
+    }
+    const written = !unit ? startsWithAny(after, ALL_UNITS) : undefined;
+    if (written) {
+      unit = written;
+      after = after.slice(written.length).trim();
+      continue;
+    }
+    if (after === '整' && (unit === '元' || unit === '')) break;
+    // What the unit counts: 120家企业, 35人次参与 (but not a denial or a second figure).
+    const tail = endsWithAny(after, APPROX_AFTER);
+    const noun = tail ? after.slice(0, -tail.length) : after;
+    if (unit && /^[\p{Script=Han}]{1,8}$/u.test(noun) && !/[不没未无非]/.test(noun) && !BOUND_AFTER.some((w) => noun.includes(w))) {
+      if (tail) approximate = true;
+      break;
+    }
+    return invalid;
+  }
+  if (unit === '%') percentSign = true;
+  let number = new Decimal(token[0].replaceAll(',', ''));
+  if (negative) number = number.negated();
+  if (number.isNegative() && !number.isZero() && !allowNegative) {
+    return fail(`${what}不能为负数，您填写的是${quoted(raw)}。请输入 0 或正数，例如 ${example}。`);
+  }
+  return ok({ number, scale: new Decimal(scaleWord ? SCALES[scaleWord] : 1), scaleWord, unit, approximate, percentSign, currency });
 }
 
 /** Said with a value read from an approximate figure. */
 const approximateNote = (shown: string) => `您写的是约数，已按 ${shown} 保存；填报系统需要准确数字，核实后可回复“修改”更正。`;
-const withNote = <T>(parsed: Parsed<T>, note: string | undefined): Parsed<T> => (parsed.ok && note ? { ...parsed, note } : parsed);
 
-/** A unit that says the figure is of another kind than the question asks for. */
-const MONEY = /元|万元|亿/;
+/** The unit parts of a question's unit: 台/套 → 台, 套. */
+const unitParts = (unit: string) => [unit, ...unit.split('/')].filter(Boolean);
 
+/** Whether a typed count unit says the same figure as the question's unit. */
+function countUnitFits(typed: string, questionUnit: string | undefined): boolean {
+  if (!questionUnit) return COUNT_UNITS.includes(typed);
+  const parts = unitParts(questionUnit);
+  if (parts.includes(typed)) return true;
+  return COUNT_FAMILIES.some((family) => family.includes(typed) && parts.some((p) => family.includes(p)));
+}
+
+const kindOfUnit = (unit: string) =>
+  MONEY_UNITS.includes(unit) ? '金额' : AREA_UNITS.includes(unit) ? '面积' : unit === '%' ? '百分比' : COUNT_UNITS.includes(unit) ? '数量' : '';
 
 export function parseInteger(raw: string, q: { unit?: string; min?: number; max?: number }): Parsed<number> {
   const unitName = q.unit ?? '';
-  const read = readQuantity(raw, '整数', `45${unitName}`);
+  const example = `45${unitName}`;
+  const read = readQuantity(raw, '整数', example);
   if (!read.ok) return read;
-  let { value, unit } = read.value;
+  const { number, scale, unit, approximate } = read.value;
+  if (unit && !countUnitFits(unit, q.unit)) {
+    const expected = unitName ? `（本题单位：${unitName}）` : '';
+    if (MONEY_UNITS.includes(unit)) {
+      return fail(`这里填的是数量${unitName ? `（单位：${unitName}）` : ''}，不是金额：您填写的是${quoted(raw)}。请只写数字，例如 ${example}。`);
+    }
+    return fail(`“${unit}”不是本题的单位${expected}，您填写的是${quoted(raw)}。请只写数字，例如 ${example}。`);
+  }
   // 1.2万 (12,000) for a count.
-  if (unit.startsWith('万')) {
-    value = value.times(10000);
-    unit = unit.slice(1).trim();
-  }
-  if (unit && unit !== q.unit && !COUNT_UNITS.includes(unit)) {
-    if (MONEY.test(unit)) return fail(`这里填的是数量${unitName ? `（单位：${unitName}）` : ''}，不是金额。请只写数字，例如 45。`);
-    return fail(`“${unit}”不是本题的单位${unitName ? `（本题单位：${unitName}）` : ''}，请只写数字，例如 45。`);
-  }
+  const value = number.times(scale);
   if (!value.isInteger()) return fail(`这里需要整数，您填写的是${quoted(raw)}。请输入不带小数的数字，例如 45。`);
   if (value.greaterThan(1e9)) return fail(`${quoted(raw)}过大，请检查是否多输了位数。`);
   const bounded = checkBounds(value.toNumber(), q, unitName);
-  return withNote(bounded, read.value.approximate ? approximateNote(`${value.toString()}${unitName}`) : undefined);
+  return withNote(bounded, approximate ? approximateNote(`${value.toString()}${unitName || (COUNT_UNITS.includes(unit) ? unit : '')}`) : undefined);
 }
 
 function checkBounds<T extends number>(value: T, q: { min?: number; max?: number }, unit: string): Parsed<T> {
@@ -98,11 +270,11 @@ function checkBounds<T extends number>(value: T, q: { min?: number; max?: number
 }
 
 /** What one unit of each amount unit is worth in 元. */
-const YUAN: Record<string, number> = { 元: 1, 万元: 1e4, 万: 1e4, 亿元: 1e8, 亿: 1e8 };
+const YUAN: Record<string, number> = { 元: 1, 万元: 1e4, 亿元: 1e8 };
 
 /**
- * Amounts accept "1.2万", "3,500", "12000元", "1.5亿" and convert them into the question's unit (万元 by default, or
- * 元 or 亿元 as the seed's field says); the result is an exact decimal string.
+ * Amounts accept "1.2万", "3,500", "12000元", "1.5亿", "约3500万" and convert them into the question's unit (万元 by
+ * default, or 元 or 亿元 as the seed's field says); the result is an exact decimal string.
  */
 export function parseAmount(raw: string, q: { unit?: '万元' | '元' | '亿元'; min?: number; max?: number; decimals?: number }): Parsed<string> {
   const unit = q.unit ?? '万元';
@@ -110,28 +282,37 @@ export function parseAmount(raw: string, q: { unit?: '万元' | '元' | '亿元'
   const example = { 万元: '1234.5 或 1.2万', 元: '12000', 亿元: '1.5 或 3000万' }[unit];
   const read = readQuantity(raw, `金额（${unit}）`, example, q.min !== undefined && q.min < 0);
   if (!read.ok) return read;
-  const written = read.value.unit.replace(/^人民币|人民币$/, '');
-  if (written !== '' && !(written in YUAN)) return fail(`这里填的是金额（单位：${unit}），“${written}”不是金额单位。请写数字，例如 ${example}。`);
-  const factor = written ? new Decimal(YUAN[written]).dividedBy(YUAN[unit]) : new Decimal(1);
-  const value = read.value.value.times(factor);
+  const { number, scale, scaleWord, approximate, currency } = read.value;
+  // ¥12000 is 12000 元.
+  const written = read.value.unit || (currency ? '元' : '');
+  if (written !== '' && !MONEY_UNITS.includes(written)) {
+    const kind = kindOfUnit(written);
+    return fail(`这里填的是金额（单位：${unit}），“${written}”不是金额单位${kind && kind !== '金额' ? `（是${kind}的单位）` : ''}。请写数字，例如 ${example}。`);
+  }
+  // A bare figure is in the question's unit; with 元 or 万/亿 it is converted.
+  const value = written || scaleWord ? number.times(scale).dividedBy(YUAN[unit]) : number;
   if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (q.max !== undefined && value.greaterThan(q.max)) return fail(`金额不能大于 ${q.max}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (value.greaterThan(1e12)) return fail(`${quoted(raw)}过大，请检查单位是否为${unit}。`);
   // To the 元 unless the flow says otherwise.
   const decimals = q.decimals ?? Math.log10(YUAN[unit]);
   if (value.decimalPlaces() > decimals) return fail(`金额最多保留 ${decimals} 位小数（单位：${unit}），您填写的是${quoted(raw)}。`);
-  return withNote(ok(value.toString()), read.value.approximate ? approximateNote(`${value.toString()}${unit}`) : undefined);
+  return withNote(ok(value.toString()), approximate ? approximateNote(`${value.toString()}${unit}`) : undefined);
 }
 
+/**
+ * Percentages 0–100, with or without the sign, or as 百分之95. A value between 0 and 1 without the sign (0.95) is most
+ * likely a share meant as 95 %: asked back, never saved as 0.95 %.
+ */
 export function parsePercent(raw: string, q: { min?: number; max?: number; decimals?: number }): Parsed<string> {
-  const text = normalise(raw).replace(/^百分之/, '');
-  const read = readQuantity(text, '百分比', '92.5（表示 92.5%）');
+  const example = '92.5（表示 92.5%）';
+  const read = readQuantity(raw, '百分比', example, q.min !== undefined && q.min < 0);
   if (!read.ok) return read;
-  const { value, unit, approximate } = read.value;
-  const signed = unit === '%' || /^百分之/.test(normalise(raw));
-  if (unit !== '' && unit !== '%') return fail(`这里填的是百分比，“${unit}”不是百分比。请写 0–100 之间的数字，例如 92.5。`);
-  // 0.95 for a share is most likely 95 %: asked back, never saved as 0.95 %.
-  if (!signed && value.greaterThan(0) && value.lessThan(1)) {
+  const { number: value, unit, scaleWord, approximate, percentSign } = read.value;
+  if ((unit !== '' && unit !== '%') || scaleWord) {
+    return fail(`这里填的是百分比，“${scaleWord}${unit}”不是百分比。请写 0–100 之间的数字，例如 92.5。`);
+  }
+  if (!percentSign && value.greaterThan(0) && value.lessThan(1)) {
     const guess = value.times(100).toString();
     return fail(`您填写的是 ${value.toString()}，是指 ${guess}% 吗？是的话请回复 ${guess}；如确为 ${value.toString()}%，请回复 ${value.toString()}%。`);
   }
@@ -143,90 +324,229 @@ export function parsePercent(raw: string, q: { min?: number; max?: number; decim
   return withNote(ok(value.toString()), approximate ? approximateNote(`${value.toString()}%`) : undefined);
 }
 
+/** Areas in 平方米: 5,200㎡, 800平米, 1.2万平方米. */
 export function parseArea(raw: string, q: { min?: number; max?: number }): Parsed<string> {
-  const read = readQuantity(raw, '面积（平方米）', '5200');
+  const example = '5200 或 1.2万平方米';
+  const read = readQuantity(raw, '面积（平方米）', example);
   if (!read.ok) return read;
-  let { value, unit } = read.value;
-  if (unit.startsWith('万')) {
-    value = value.times(10000);
-    unit = unit.slice(1).trim();
+  const { number, scale, unit, approximate } = read.value;
+  if (unit !== '' && !AREA_UNITS.includes(unit)) {
+    const hint = ['亩', '公顷'].includes(unit) ? '请换算成平方米后填写' : '请写数字';
+    return fail(`这里填的是面积（单位：平方米），“${unit}”不是面积单位。${hint}，例如 ${example}。`);
   }
-  if (unit !== '' && !AREA_UNITS.includes(unit)) return fail(`这里填的是面积（单位：平方米），“${unit}”不是面积单位。请写数字，例如 5200 或 1.2万平方米。`);
+  const value = number.times(scale);
   const bounded = checkBounds(value.toNumber(), q, '平方米');
   if (!bounded.ok) return bounded;
-  return withNote(ok(value.toString()), read.value.approximate ? approximateNote(`${value.toString()}平方米`) : undefined);
+  return withNote(ok(value.toString()), approximate ? approximateNote(`${value.toString()}平方米`) : undefined);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dates and years: exact, never approximate.
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-export function parseDate(raw: string, q: { notFuture?: boolean }, today: string): Parsed<string> {
-  const text = normalise(raw).replace(/\s+/g, '').replace(/[。.]$/, '');
-  if (APPROX_BEFORE.test(text) || APPROX_AFTER.test(text)) return fail(`这里需要准确的日期（年-月-日），例如 2015-06-01；您填写的是${quoted(raw)}。`);
-  if (/^\d{2}[年.\-/]\d{1,2}[月.\-/]\d{1,2}[日号]?$/.test(text)) return fail(`请写四位数的年份，例如 2015年6月1日；您填写的是${quoted(raw)}。`);
-  const m =
-    text.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$/) ?? text.match(/^(\d{4})(\d{2})(\d{2})$/);
-  if (!m) {
-    if (/^\d{4}[-/.年]\d{1,2}月?$/.test(text)) return fail(`请写到具体日期（年-月-日），例如 2015-06-01，您填写的是${quoted(raw)}。`);
-    return fail(`${quoted(raw)}不是有效的日期。请按“年-月-日”填写，例如 2015-06-01 或 2015年6月1日。`);
+/** Words that make a date or year approximate: 约2015年, 2015年左右, 2015年6月初. */
+const APPROX_DATE = /^(约|大约|大概|差不多|将近|接近|近|估计|大致)|(左右|上下|前后|以前|以后|之前|之后|前|后|初|底|末|中旬|上旬|下旬|中|多)$/;
+
+function dateText(raw: string): string {
+  return arabic(normalise(raw))
+    .replace(/[。!！]+$/, '')
+    .replace(/\.$/, '')
+    .replace(/\s*([-/.年月日号])\s*/g, '$1')
+    .replace(/\s+/g, '-');
+}
+
+/**
+ * A date: 2015-06-01, 2015/6/1, 2015.6.1, 2015年6月1日 or 号, 20150601, 二〇一五年六月一日. A two-digit year, a month
+ * without its day and an approximate date are refused saying what is needed. With `precision: 'month'` a month is
+ * enough and is stored as YYYY-MM.
+ */
+export function parseDate(raw: string, q: { notFuture?: boolean; label?: string; precision?: 'day' | 'month' }, today: string): Parsed<string> {
+  const text = dateText(raw);
+  const example = q.precision === 'month' ? '2015-06 或 2015年6月' : '2015-06-01 或 2015年6月1日';
+  if (text === '') return fail(`请输入日期，例如 ${example}。`);
+  if (APPROX_DATE.test(text)) return fail(`这里需要准确的日期，例如 ${example}；您填写的是${quoted(raw)}。请按营业执照、合同等材料上的日期填写。`);
+  const numbers = numbersIn(text.replace(/[-/.年月日号]/g, ' '));
+  if (numbers.length > 3 || (numbers.length > 1 && /[至到~]|—/.test(text))) {
+    return fail(`请只填一个日期，例如 ${example}；您发送的是${quoted(raw)}。`);
   }
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (/^\d{2}[年.\-/]\d{1,2}([月.\-/]\d{1,2}[日号]?|月)?$/.test(text)) return fail(`请写四位数的年份，例如 2015年6月1日；您填写的是${quoted(raw)}。`);
+  const day = text.match(/^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$/) ?? text.match(/^(\d{4})(\d{2})(\d{2})$/);
+  const month = text.match(/^(\d{4})[-/.年](\d{1,2})月?份?$/) ?? text.match(/^(\d{4})(\d{2})$/);
+  const which = q.label ? `“${q.label}”的` : '';
+  if (!day && month) {
+    const [y, mo] = [Number(month[1]), Number(month[2])];
+    if (q.precision === 'month') {
+      if (mo < 1 || mo > 12 || y < 1900) return fail(`${quoted(raw)}不是存在的月份，请检查年月，例如 2015-06。`);
+      const ym = `${y}-${pad(mo)}`;
+      if ((q.notFuture ?? true) && ym > today.slice(0, 7)) return fail(`日期不能晚于今天（${today}），您填写的是 ${ym}。请填写实际日期。`);
+      return ok(ym);
+    }
+    return fail(`${quoted(raw)}只写到了月份。请写到具体日期（年-月-日），即${which}具体哪一天（以营业执照、合同等材料上的日期为准），例如 2015-06-01。`);
+  }
+  if (!day && /^\d{4}年?度?$/.test(text)) {
+    return fail(`${quoted(raw)}只写到了年份。请写到具体日期（年-月-日），即${which}具体哪一天，例如 2015-06-01。`);
+  }
+  if (!day) return fail(`${quoted(raw)}不是有效的日期。请按“年-月-日”填写，例如 ${example}。`);
+  const [y, mo, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || y < 1900) {
     return fail(`${quoted(raw)}不是存在的日期，请检查年月日，例如 2015-06-01。`);
   }
   const iso = `${y}-${pad(mo)}-${pad(d)}`;
   if ((q.notFuture ?? true) && iso > today) return fail(`日期不能晚于今天（${today}），您填写的是 ${iso}。请填写实际日期。`);
+  if (q.precision === 'month') return withNote(ok(iso.slice(0, 7)), `本题只需要年月，已按 ${iso.slice(0, 7)} 保存。`);
   return ok(iso);
 }
 
+/** A year: 2023, 2023年, 2023年度, 二〇二三年; one year, exact, with four digits. */
 export function parseYear(raw: string, q: { min?: number; max?: number }): Parsed<number> {
-  const text = normalise(raw).replace(/年度?$/, '');
-  if (APPROX_BEFORE.test(text) || APPROX_AFTER.test(text)) return fail(`这里需要准确的年份，例如 2023；您填写的是${quoted(raw)}。`);
-  if (!/^\d{4}$/.test(text)) return fail(`${quoted(raw)}不是有效的年份，请输入四位数年份，例如 2023。`);
-  return checkBounds(Number(text), q, '年');
+  const spaced = numberText(raw);
+  // Counted before spaces are dropped: “2022 2023” is two years, never 20222023.
+  const numbers = numbersIn(spaced);
+  if (numbers.length > 1) return fail(`请一次只填一个数：您发送了 ${listAnd(numbers)}。本题只需要一个年份，例如 2023。`);
+  const text = spaced.replace(/\s+/g, '');
+  if (APPROX_DATE.test(text.replace(/年度?/, ''))) return fail(`这里需要准确的年份，例如 2023；您填写的是${quoted(raw)}。`);
+  const m = text.match(/^(\d+)(?:年度?)?$/);
+  if (!m || m[1].length !== 4) return fail(`${quoted(raw)}不是有效的年份，请输入四位数年份，例如 2023。`);
+  return checkBounds(Number(m[1]), q, '年');
 }
 
-const YES = ['是', '是的', '对', '对的', '有', '有的', '能', '可以', '可', '会', '确认', '已', '已经', '已通过', '已建设', '好', '好的', '嗯',
-  '行', '没错', '属于', '具备', '符合', '√', 'y', 'yes', 'ok', 'true', '1'];
-const NO = ['否', '不是', '不对', '没有', '无', '不能', '不可以', '不会', '未', '没', '不', '不属于', '不具备', '不符合', '不存在', '从未',
-  '从来没有', '无此情况', '没有此情况', '暂无', '尚无', '×', 'n', 'no', 'false', '2'];
-/** Not an answer: a question back, or not knowing. */
-const UNDECIDED = /是否|是不是|有没有|能不能|可不可以|会不会|对不对|不清楚|不知道|不确定|不了解|说不好|不一定|也许|可能|或许|待定|不好说|[?？]/;
-/** A short sentence that says no: 没有受到处罚, 无不良记录, 未发生, 不存在严重失信行为. */
-const SAYS_NO = /^(没有|没|无|未|不存在|从未|并未|并没有|不)/;
-/** A yes word followed by a clause: 有的，已通过认证; 是，已建成. */
-const SAYS_YES = /^(是的?|有的?|对的?|已经?|可以|能|确认)[，,、：:\s]/;
+// ---------------------------------------------------------------------------------------------------------------
+// Yes and no.
 
-/** Yes or no, as people say it: 是/有/能/可以/确认 …, 否/没有/不能/无此情况 …, and short sentences such as 没有受到处罚. */
-export function parseYesNo(raw: string): Parsed<boolean> {
-  const text = normalise(raw).toLowerCase().replace(/[。.!！~]+$/, '');
-  const refuse = fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
-  if (YES.includes(text)) return ok(true);
-  if (NO.includes(text)) return ok(false);
-  if (UNDECIDED.test(text)) return refuse;
-  if (SAYS_YES.test(text)) return ok(true);
-  if (SAYS_NO.test(text)) return ok(false);
-  return refuse;
+const YES = ['是', '是的', '对', '对的', '有', '有的', '能', '可以', '可', '会', '确认', '确定', '已', '已经', '已通过', '已建设', '已建立',
+  '已完成', '已设立', '好', '好的', '嗯', '恩', '行', '没错', '没问题', '不错', '无误', '无异议', '确认无误', '正确', '属实', '同意', '属于',
+  '具备', '符合', '√', '✓', '✔', 'y', 'yes', 'ok', 'okay', 'true', '1'];
+const NO = ['否', '不是', '不对', '没有', '没', '无', '不能', '不可以', '不会', '未', '不', '不行', '不属于', '不具备', '不符合', '不存在',
+  '从未', '从来没有', '从没有', '无此情况', '没有此情况', '无此项', '不涉及', '暂无', '尚无', '尚未', '还没有', '还没', '并没有', '没有的',
+  '×', '✗', '✘', 'n', 'no', 'false', '2'];
+/** Not an answer: a question back, not knowing, or a guess. */
+const UNDECIDED = new RegExp(
+  [
+    '是否', '是不是', '有没有', '能不能', '可不可以', '会不会', '对不对', '行不行', '要不要', '算不算', '属不属于', '有无', '[吗么吧嘛]$', '[?？]',
+    '不清楚', '不知道', '不确定', '不了解', '不明白', '不记得', '记不清', '不懂', '说不好', '说不准', '不好说', '不一定', '不太', '不大清楚',
+    '也许', '可能', '或许', '大概', '好像', '似乎', '应该', '估计', '待定', '待确认', '看情况', '还没定', '没想好', '无法', '没法', '难以',
+    '什么', '怎么', '如何', '哪',
+  ].join('|'),
+);
+/** A clause that takes back or qualifies what was said: 是的，但…; 有问题; 部分. */
+const QUALIFIED = /但|不过|可是|然而|只是|除了|部分|有些|有时|偶尔|之前|以前|曾经|过去|修改|改成|更正|错|问题/;
+/** A short sentence that says no: 没有受到处罚, 无不良记录, 未发生, 不存在严重失信行为. */
+const SAYS_NO = /^(没有|没|无|未|不存在|从未|从来没|并未|并没有|尚未|还没|不曾|不)/;
+/** A short sentence that says yes: 已通过认证, 有受到处罚, 建有工作站. */
+const SAYS_YES = /^(已经|均已|都已|已|有过|有|存在|通过|获得|取得|具备|具有|建有|设有|属于|符合|能够)/;
+const NOT_YES = /^(有点|有些|有时|有的时候|有待|有关|有限|有无)/;
+/** Two denials: 不是没有. */
+const DOUBLE_NO = /^(不是|没有|并非|并不是)(没有|不是|没|无|不(?!良|当|正当|合格|实|规范|达标|诚信))/;
+/** Sentences longer than this are not read as a yes or a no. */
+const YESNO_SENTENCE = 40;
+
+/** The yes/no a whole short sentence says, if it says one. */
+function sentencePolarity(text: string): boolean | undefined {
+  if (YES.includes(text) || /^(没错|没问题|无误|无异议|确认无误)/.test(text)) return true;
+  if (NO.includes(text)) return false;
+  if (DOUBLE_NO.test(text)) return undefined;
+  if (SAYS_NO.test(text)) return false;
+  if (SAYS_YES.test(text) && !NOT_YES.test(text)) return true;
+  return undefined;
 }
 
 /**
- * A choice by its number, its exact name, or an unambiguous part of it that says enough: "私营" for 私营企业, but not
- * "未建设" for "未建设，承诺本年年底前建设完成", whose second half is what matters.
+ * Yes or no, as people say it: 是/是的/对/有/能/可以/确认/已/好的/嗯/√ …, 否/不是/没有/无/不能/未/没/×/无此情况 …, a leading yes
+ * or no followed by a clause that agrees with it (有的，已通过认证), and short sentences whose meaning is clear
+ * (没有受到处罚, 无不良记录, 不存在严重失信行为, 已通过认证). A question back (是否, 有没有), not knowing (不清楚), a guess
+ * (可能) or a qualified answer (是的，但…) is asked again.
  */
-function matchChoice(token: string, choices: NormalChoice[]): NormalChoice | undefined {
-  const t = normalise(token);
-  if (/^\d+$/.test(t)) return choices[Number(t) - 1];
-  const named = choices.map((c) => ({ c, value: normalise(c.value), label: normalise(c.label) }));
-  const exact = named.find((n) => n.value === t || n.label === t);
-  if (exact) return exact.c;
-  // A longer text naming an option selects it only when it does not deny it (“不是事业单位”, “非国有”).
-  const denies = NEGATION.test(t);
-  const partial = named.filter((n) => (n.label.includes(t) && t.length * 2 >= n.label.length) || (!denies && t.includes(n.label) && n.label.length >= 2));
-  return partial.length === 1 ? partial[0].c : undefined;
+export function parseYesNo(raw: string): Parsed<boolean> {
+  let text = normalise(raw).toLowerCase().replace(/^答[:：]\s*/, '');
+  text = text.replace(/[。.!！~～,，\s]+$/, '').replace(/[啊呀哦呢啦嘞哈咯噢滴]+$/, '');
+  // 嗯嗯, 对对对, 好的好的.
+  text = text.replace(/^(\D{1,2}?)\1+$/, '$1');
+  const refuse = fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
+  if (YES.includes(text)) return ok(true);
+  if (NO.includes(text)) return ok(false);
+  if (text.length > YESNO_SENTENCE || UNDECIDED.test(text)) return refuse;
+  // A yes or no word, then a clause: 有的，已通过认证; 否，没有. Only a word in Chinese leads: “1 2 3 6” is a list.
+  const lead = text.match(/^(\p{Script=Han}[^,:;、。.\s]*)[,:;、。.\s]+(.+)$/u);
+  if (lead && (YES.includes(lead[1]) || NO.includes(lead[1]))) {
+    const said = YES.includes(lead[1]);
+    const clause = lead[2];
+    if (QUALIFIED.test(clause)) return refuse;
+    const also = sentencePolarity(clause);
+    return also === undefined || also === said ? ok(said) : refuse;
+  }
+  if (QUALIFIED.test(text)) return refuse;
+  const said = sentencePolarity(text);
+  return said === undefined ? refuse : ok(said);
 }
 
-/** Words that deny what follows them. */
-const NEGATION = /不是|不属于|并非|非|没有|无|不/;
+// ---------------------------------------------------------------------------------------------------------------
+// Choices: whole options, never a denied one.
+
+/** An option's name compared without spaces, punctuation or case: “未建设，承诺…” = “未建设,承诺…”. */
+const canon = (text: string) => normalise(text).toLowerCase().replace(/[\s,，、.。;；:：!！?？"“”'‘’()（）[\]【】\-—_·/]/g, '');
+
+/** Words that deny what follows them: 不是事业单位, 非事业单位, 没有…. */
+const DENIAL = /(不是|不属于|不算|并非|不为|非|没有|没|无|未|不)$/;
+const DENIAL_PREFIX = /^(?:我们|我单位|本单位|单位|贵单位|平台|基地|公司)?(?:并|也|都)?(不是|不属于|不算|并非|不为|非|没有|无|未|不)(.+)$/;
+/** An option whose own name is a denial (无固定经营服务场所): “没有固定经营服务场所” says it. */
+const DENYING_OPTION = /^(无|未|非|不|没)/;
+
+interface ChoiceMatch { choice?: NormalChoice; denied?: NormalChoice; several?: NormalChoice[] }
+
+/** By number (3, 第3项, 第三项), exact name, or an unambiguous part that says at least half of one option. */
+function matchByName(t: string, choices: NormalChoice[]): ChoiceMatch {
+  const number = t.match(/^(?:第|选)?\s*(\d+)\s*(?:项|个|号|种|类)?[.、]?$/) ?? t.match(/^第([一二三四五六七八九十]+)[项个种类]?$/);
+  if (number) {
+    const n = /^\d+$/.test(number[1]) ? Number(number[1]) : chineseNumber(number[1]);
+    return { choice: n ? choices[n - 1] : undefined };
+  }
+  const c = canon(t);
+  if (c === '') return {};
+  const named = choices.map((choice) => ({ choice, value: canon(choice.value), label: canon(choice.label) }));
+  const exact = named.find((n) => n.value === c || n.label === c);
+  if (exact) return { choice: exact.choice };
+  const part = named.filter((n) => [n.label, n.value].some((name) => name.includes(c) && c.length * 2 >= name.length));
+  if (part.length === 1) return { choice: part[0].choice };
+  if (part.length > 1) return { several: part.map((n) => n.choice) };
+  return {};
+}
+
+/**
+ * What a typed text selects: by number, exact name or unambiguous part (see matchByName); a longer sentence naming
+ * one option (我们是事业单位) selects it, unless it denies it (不是事业单位, 非事业单位, 不属于事业单位): then `denied`.
+ */
+function matchChoiceText(token: string, choices: NormalChoice[]): ChoiceMatch {
+  const t = normalise(token).replace(/[。.!！]+$/, '');
+  const byName = matchByName(t, choices);
+  if (byName.choice || byName.several) return byName;
+  const c = canon(t);
+  // Part of an option too short to say it (未建设 for “未建设，承诺…”): not read as a denial of another option.
+  if (choices.some((choice) => canon(choice.label).includes(c) || canon(choice.value).includes(c))) return {};
+  const denial = t.match(DENIAL_PREFIX);
+  if (denial) {
+    const denied = matchByName(denial[2], choices).choice;
+    if (denied) return DENYING_OPTION.test(canon(denied.label)) ? { choice: denied } : { denied };
+  }
+  // A sentence naming options: each one named, unless denied where it is named.
+  const named = choices.filter((choice) => canon(choice.label).length >= 2 && c.includes(canon(choice.label)));
+  for (const choice of named) {
+    const name = canon(choice.label);
+    for (let at = c.indexOf(name); at >= 0; at = c.indexOf(name, at + 1)) {
+      if (DENIAL.test(c.slice(0, at)) && !DENYING_OPTION.test(name)) return { denied: choice };
+    }
+  }
+  const outer = named.filter((choice) => !named.some((other) => other !== choice && canon(other.label).includes(canon(choice.label))));
+  if (outer.length === 1) return { choice: outer[0] };
+  if (outer.length > 1) return { several: outer };
+  return {};
+}
+
+/** A choice by its number, its name or an unambiguous part of it; undefined when the text does not say one. */
+function matchChoice(token: string, choices: NormalChoice[]): NormalChoice | undefined {
+  return matchChoiceText(token, choices).choice;
+}
 
 const listChoices = (choices: NormalChoice[]) => choices.map((c, i) => `${i + 1}. ${c.label}`).join('  ');
 
@@ -240,37 +560,62 @@ function splitOther(text: string, other: string | undefined): { head: string; re
   return { head: text };
 }
 
-export function parseChoice(raw: string, choices: NormalChoice[], other?: string): Parsed<ChoiceValue> {
-  const text = normalise(raw);
-  const { head, rest } = splitOther(text, other);
-  const choice = (rest ? matchChoice(head, choices) : undefined) ?? matchChoice(text, choices);
-  if (!choice && NEGATION.test(text) && choices.some((c) => text.includes(normalise(c.label)))) {
-    return fail(`您的回答是${quoted(raw)}。请直接回复属于哪一项（序号或名称）：${listChoices(choices)}`);
-  }
-  if (!choice) return fail(`${quoted(raw)}不在选项中。请回复选项序号或名称：${listChoices(choices)}`);
-  if (other && choice.value === other) {
-    const detail = rest && matchChoice(head, choices) === choice ? rest : undefined;
-    if (!detail) return fail(`选择“${other}”时请写明具体内容，例如：${other}：民办非企业单位`);
-    return ok({ value: choice.value, other: detail });
-  }
-  return ok({ value: choice.value });
+/** Why a text selects no single option, with the options listed once. */
+function choiceRefusal(raw: string, match: ChoiceMatch, choices: NormalChoice[]): Parsed<never> {
+  if (match.denied) return fail(`您的回答是${quoted(raw)}，请直接回复属于哪一项（序号或名称）：${listChoices(choices)}`);
+  if (match.several) return fail(`${quoted(raw)}对应不止一个选项，请回复一项的序号或完整名称：${listChoices(choices)}`);
+  const number = normalise(raw).match(/^\d+$/);
+  if (number) return fail(`${quoted(raw)}不在选项中（共 ${choices.length} 项）。请回复选项序号或名称：${listChoices(choices)}`);
+  return fail(`${quoted(raw)}不在选项中。请回复选项序号或名称：${listChoices(choices)}`);
 }
 
-export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: string; minSelected?: number; maxSelected?: number }): Parsed<MultiValue> {
-  const text = normalise(raw);
-  const min = q.minSelected ?? 1;
-  if (['无', '没有', '都没有', '0', '空'].includes(text)) {
-    return min > 0 ? fail(`至少需要选择 ${min} 项。请回复选项序号，多个用空格或逗号分开，例如 1 3 5。`) : ok({ values: [] });
+export function parseChoice(raw: string, choices: NormalChoice[], other?: string): Parsed<ChoiceValue> {
+  const text = normalise(raw).replace(/[。!！]+$/, '');
+  const { head, rest } = splitOther(text, other);
+  // 其他：民办非企业单位 — the text after 其他 is the operator's own and is not read for options.
+  if (rest && other) {
+    const headChoice = matchChoice(head, choices);
+    if (headChoice?.value === other) return ok({ value: other, other: rest });
   }
-  const tokens = text.split(/[\s,，、;；/]+/).filter(Boolean);
+  const match = matchChoiceText(text, choices);
+  if (!match.choice) return choiceRefusal(raw, match, choices);
+  if (other && match.choice.value === other) return fail(`选择“${other}”时请写明具体内容，例如：${other}：民办非企业单位`);
+  return ok({ value: match.choice.value });
+}
+
+const MULTI_NONE = ['无', '没有', '都没有', '都不是', '以上都不是', '以上均不是', '均无', '均没有', '暂无', '都无', '无此项', '0', '空'];
+
+export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: string; minSelected?: number; maxSelected?: number }): Parsed<MultiValue> {
+  let text = normalise(raw).replace(/[。!！]+$/, '');
+  const min = q.minSelected ?? 1;
+  const howTo = '请回复选项序号，多个用空格或逗号分开，例如 1 3 5。';
+  if (MULTI_NONE.includes(text)) return min > 0 ? fail(`至少需要选择 ${min} 项。${howTo}`) : ok({ values: [] });
+  // Options whose names hold a separator (“社团法人（协会、学会…）”) are taken whole before the text is split.
+  const whole = new Map<string, NormalChoice>();
+  for (const [i, choice] of choices.entries()) {
+    const name = normalise(choice.label);
+    if (/[\s,，、;；/和及]/.test(name) && text.includes(name)) {
+      text = text.replaceAll(name, ` #${i}# `);
+      whole.set(`#${i}#`, choice);
+    }
+  }
+  const tokens = text.split(/[\s,，、;；/]+|和|及|以及/).filter(Boolean);
   const values: string[] = [];
   let other: string | undefined;
   for (const token of tokens) {
     const { head, rest } = splitOther(token, q.other);
-    const choice = matchChoice(token, choices) ?? matchChoice(head, choices);
-    if (!choice) return fail(`${quoted(token)}不在选项中。请回复选项序号，多个用空格或逗号分开，例如 1 3 5。选项：${listChoices(choices)}`);
-    if (q.other && choice.value === q.other) other = rest ?? other;
-    if (!values.includes(choice.value)) values.push(choice.value);
+    if (q.other && rest && matchChoice(head, choices)?.value === q.other) {
+      other = rest;
+      if (!values.includes(q.other)) values.push(q.other);
+      continue;
+    }
+    const match: ChoiceMatch = whole.has(token) ? { choice: whole.get(token) } : matchChoiceText(token, choices);
+    if (match.denied) {
+      return fail(`您的回答中${quoted(token)}是否定的说法，不会选中“${match.denied.label}”。请只回复要选的各项的序号，多个用空格或逗号分开，例如 1 3 5。选项：${listChoices(choices)}`);
+    }
+    if (match.several) return fail(`${quoted(token)}对应不止一个选项，请写完整名称或序号。${howTo}选项：${listChoices(choices)}`);
+    if (!match.choice) return fail(`${quoted(token)}不在选项中。${howTo}选项：${listChoices(choices)}`);
+    if (!values.includes(match.choice.value)) values.push(match.choice.value);
   }
   if (q.other && values.includes(q.other) && !other) return fail(`选择“${q.other}”时请写明具体内容，例如：${q.other}：……`);
   if (values.length < min) return fail(`至少需要选择 ${min} 项，您选择了 ${values.length} 项。`);
@@ -278,35 +623,51 @@ export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: st
   return ok(other ? { values, other } : { values });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Text.
+
 /** What a text question's `format` accepts. */
 type TextFormat = 'plain' | 'person' | 'phone' | 'mobile' | 'landline' | 'url' | 'email';
 
 const MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
-const LANDLINE = /^(?:\(0\d{2,3}\)|0\d{2,3}-?)\d{7,8}(?:(?:转|-|ext\.?)\d{1,6})?$/i;
-const URL_LIKE = /^(?:https?:\/\/)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/\S*)?$/i;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** 010-12345678, (010)12345678, 0311-85001234转123; 400-123-4567. */
+const LANDLINE = /^(?:(?:\(0\d{2,3}\)|0\d{2,3}-?)\d{7,8}(?:(?:转|分机|-|ext\.?|x)\d{1,6})?|[48]00-?\d{3}-?\d{4})$/i;
+const URL_LIKE = /^(?:https?:\/\/)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[a-z]{2,}$/i;
 
 /** A phone number without the spaces people put between digit groups. */
 const compactPhone = (text: string) => text.replace(/\s/g, '');
+/** Phone numbers in a text: runs of digits with the spaces and dashes people put between groups. */
+const phoneRuns = (text: string) => text.match(/\+?\d[\d\s\-()]{5,}\d/g) ?? [];
 
 function checkFormat(text: string, format: TextFormat): Parsed<string> {
   const t = text.normalize('NFKC').trim();
-  const digits = t.replace(/[\s\-]/g, '');
+  const digits = t.replace(/[\s-]/g, '');
+  const several = phoneRuns(t).length > 1 && !MOBILE.test(digits) && !LANDLINE.test(compactPhone(t));
   switch (format) {
-    case 'person':
-      if (YES.includes(t.toLowerCase()) || NO.includes(t.toLowerCase()) || /^\d+$/.test(t) || t.includes('@') || /https?:/i.test(t)) {
+    case 'person': {
+      const word = t.toLowerCase().replace(/[。.!！]+$/, '');
+      if (YES.includes(word) || NO.includes(word) || /^[\d\s\-+]+$/.test(t) || t.includes('@') || /https?:|www\./i.test(t)) {
         return fail(`这里请填写人名，例如“张三”；您发送的是${quoted(text)}。`);
       }
+      if (/\d{7,}/.test(digits)) return fail(`这里只填人名，例如“张三”；您发送的${quoted(text)}里有电话号码，电话请在电话一栏填写。`);
       return ok(text);
+    }
     case 'mobile':
       if (MOBILE.test(digits)) return ok(digits.replace(/^\+?86/, ''));
+      if (several) return fail(`请只填一个手机号，例如 13800000000；您发送的是${quoted(text)}。`);
       return fail(`这里请填写 11 位手机号，例如 13800000000；您发送的是${quoted(text)}。${LANDLINE.test(compactPhone(t)) ? '座机号码请填在座机一栏。' : ''}`);
     case 'landline':
       if (LANDLINE.test(compactPhone(t))) return ok(compactPhone(t));
-      return fail(`这里请填写带区号的座机号码，例如 010-12345678；您发送的是${quoted(text)}。${MOBILE.test(digits) ? '手机号请填在手机一栏。' : ''}`);
+      if (several) return fail(`请只填一个座机号码，例如 010-12345678；您发送的是${quoted(text)}。`);
+      if (MOBILE.test(digits)) return fail(`这一栏是座机（固定电话），请填写带区号的座机号码，例如 010-12345678；您发送的${quoted(text)}是手机号，手机号请填在手机一栏。`);
+      if (/^[1-9]\d{6,7}$/.test(digits)) return fail(`座机号码请带区号，例如 010-${digits}；您发送的是${quoted(text)}。`);
+      return fail(`这里请填写带区号的座机号码，例如 010-12345678；您发送的是${quoted(text)}。`);
     case 'phone':
       if (MOBILE.test(digits)) return ok(digits.replace(/^\+?86/, ''));
       if (LANDLINE.test(compactPhone(t))) return ok(compactPhone(t));
+      if (several) return fail(`请只填一个电话号码（手机或带区号的座机）；您发送的是${quoted(text)}。`);
+      if (/^[1-9]\d{6,7}$/.test(digits)) return fail(`座机号码请带区号，例如 010-${digits}；您发送的是${quoted(text)}。`);
       return fail(`这里请填写电话号码：手机 11 位（如 13800000000），或带区号的座机（如 0311-85001234）；您发送的是${quoted(text)}。`);
     case 'url':
       if (URL_LIKE.test(t)) return ok(t);
@@ -322,9 +683,14 @@ function checkFormat(text: string, format: TextFormat): Parsed<string> {
 /** Control characters (a paste from another program) are dropped; a one-line answer keeps to one line. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g;
 
+/** Text with control characters dropped and tabs as spaces; new lines kept only in a multi-line answer. */
+function cleanText(raw: string, multiline: boolean): string {
+  const text = raw.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(CONTROL, '').trim();
+  return multiline ? text : text.replace(/[^\S\n]*\n\s*/g, ' ');
+}
+
 export function parseText(raw: string, q: { maxLength?: number; minLength?: number; multiline?: boolean; format?: TextFormat }): Parsed<string> {
-  let text = raw.replace(/\r\n?/g, '\n').replace(/\t/g, ' ').replace(CONTROL, '').trim();
-  if (!q.multiline) text = text.replace(/\s*\n\s*/g, ' ');
+  const text = cleanText(raw, q.multiline ?? false);
   const length = [...text].length;
   if (length === 0) return fail('内容不能为空，请输入文字。');
   const max = q.maxLength ?? 200;
@@ -333,13 +699,21 @@ export function parseText(raw: string, q: { maxLength?: number; minLength?: numb
   return checkFormat(text, q.format ?? 'plain');
 }
 
-/** One cell of a table row, typed by its column. */
+// ---------------------------------------------------------------------------------------------------------------
+// Tables and matrices.
+
+const AMOUNT_UNITS = ['万元', '元', '亿元'] as const;
+
+/** One cell of a table row, typed by its column. An approximate figure carries its note. */
 export function parseCell(raw: string, column: Column, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed<string | number | boolean | null> {
   const text = raw.trim();
   if (text === '' || text === '-' || text === '—') return column.required ? fail(`“${column.label}”不能为空`) : ok(null);
   switch (column.type) {
     case 'integer': return parseInteger(text, { unit: column.unit });
-    case 'amount': return parseAmount(text, {});
+    case 'amount': {
+      const unit = AMOUNT_UNITS.find((u) => u === column.unit);
+      return parseAmount(text, unit ? { unit } : {});
+    }
     case 'percent': return parsePercent(text, {});
     case 'area': return parseArea(text, {});
     case 'date': return parseDate(text, { notFuture: true }, today);
@@ -349,9 +723,13 @@ export function parseCell(raw: string, column: Column, flow: Pick<LoadedFlow, 'v
       const r = parseChoice(text, choicesOf(flow, column));
       return r.ok ? ok(r.value.value) : r;
     }
-    default: return ok(text);
+    default: return ok(cleanText(text, false));
   }
 }
+
+/** The note for cells read from approximate figures, naming them. */
+const approximateCellsNote = (cells: string[]) =>
+  `您写的${listAnd(cells.slice(0, 3))}${cells.length > 3 ? ' 等' : ''}是约数，已按所写数字保存；填报系统需要准确数字，核实后可回复“修改”更正。`;
 
 /**
  * A row given as an object (from a JSON/YAML file or a spreadsheet), cells looked up by column id or heading and
@@ -378,7 +756,7 @@ export function parseRowObject(
 
 /** A small table: one row per line (or separated by ；), cells separated by ，, | or tabs. */
 export function parseTable(raw: string, q: { columns: Column[]; minRows?: number; maxRows?: number }, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed<TableValue> {
-  const text = raw.normalize('NFKC').trim();
+  const text = raw.normalize('NFKC').replace(CONTROL, '').trim();
   const header = q.columns.map((c) => c.label).join('，');
   if (['无', '没有', '0'].includes(text)) {
     return (q.minRows ?? 0) > 0 ? fail(`至少需要填写 ${q.minRows} 行。每行依次写：${header}`) : ok([]);
@@ -387,6 +765,7 @@ export function parseTable(raw: string, q: { columns: Column[]; minRows?: number
   if (q.maxRows !== undefined && lines.length > q.maxRows) return fail(`最多填写 ${q.maxRows} 行，您写了 ${lines.length} 行。`);
   if (lines.length < (q.minRows ?? 0)) return fail(`至少需要填写 ${q.minRows} 行，您写了 ${lines.length} 行。每行依次写：${header}`);
   const rows: TableValue = [];
+  const approximate: string[] = [];
   for (const [i, line] of lines.entries()) {
     const cells = line.split(/[,|\t]/).map((c) => c.trim());
     if (cells.length !== q.columns.length) {
@@ -396,25 +775,27 @@ export function parseTable(raw: string, q: { columns: Column[]; minRows?: number
     for (const [j, column] of q.columns.entries()) {
       const cell = parseCell(cells[j], column, flow, today);
       if (!cell.ok) return fail(`第 ${i + 1} 行“${column.label}”：${cell.message}`);
+      if (cell.note) approximate.push(`第 ${i + 1} 行“${column.label}”`);
       row[column.id] = cell.value;
     }
     rows.push(row);
   }
-  return ok(rows);
+  return withNote(ok(rows), approximate.length ? approximateCellsNote(approximate) : undefined);
 }
 
-/** A matrix: one line per row, "行名 数1 数2 数3" (or the row number first), integers per column. */
 /**
  * Rows of a matrix: "行名 数1 数2 数3" (or the row's number first); a line of bare numbers fills `nextRow`,
- * the row the prompt asked for. Several rows may come in one message, separated by ； or new lines.
+ * the row the prompt asked for. Several rows may come in one message, separated by ； or new lines. Each cell is one
+ * integer (units and 约 allowed, an approximate cell said in the note).
  */
 export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[], nextRow?: NormalChoice): Parsed<Record<string, Record<string, number>>> {
-  const lines = raw.normalize('NFKC').split(/\n|;|；/).map((l) => l.trim()).filter(Boolean);
+  const lines = raw.normalize('NFKC').replace(CONTROL, '').split(/\n|;|；/).map((l) => l.trim()).filter(Boolean);
   const result: Record<string, Record<string, number>> = {};
+  const approximate: string[] = [];
   const example = `${rows[0]?.label ?? '第一行'} ${columns.map((_, i) => 10 * (i + 1)).join(' ')}`;
   for (const line of lines) {
     const parts = line.split(/[\s,，:：|\t]+/).filter(Boolean);
-    const bare = nextRow && parts.length === columns.length && parts.every((p) => /^\d/.test(p));
+    const bare = nextRow && parts.length === columns.length && parts.every((p) => /^(约|近)?\d/.test(p));
     const row = bare ? nextRow : matchChoice(parts[0] ?? '', rows);
     if (!row) return fail(`没有认出${quoted(line)}是哪一行。每行以行名或序号开头，例如：${example}`);
     const numbers = bare ? parts : parts.slice(1);
@@ -423,13 +804,14 @@ export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[]
     }
     result[row.value] = {};
     for (const [j, column] of columns.entries()) {
-      const n = parseInteger(numbers[j], { min: 0 });
+      const n = parseInteger(numbers[j], { min: 0, unit: column.unit });
       if (!n.ok) return fail(`“${row.label}”的“${column.label}”：${n.message}`);
+      if (n.note) approximate.push(`“${row.label}”的“${column.label}”`);
       result[row.value][column.id] = n.value;
     }
   }
   if (Object.keys(result).length === 0) return fail(`请按行填写，例如：${example}`);
-  return ok(result);
+  return withNote(ok(result), approximate.length ? approximateCellsNote(approximate) : undefined);
 }
 
 /** Parse an operator's text for a question; `today` is ISO (the clock is passed in so tests are deterministic). */
