@@ -294,8 +294,8 @@ export function parseAmount(raw: string, q: { unit?: '万元' | '元' | '亿元'
   if (q.min !== undefined && value.lessThan(q.min)) return fail(`金额不能小于 ${q.min}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (q.max !== undefined && value.greaterThan(q.max)) return fail(`金额不能大于 ${q.max}${unit}，您填写的是 ${value.toString()}${unit}。`);
   if (value.greaterThan(1e12)) return fail(`${quoted(raw)}过大，请检查单位是否为${unit}。`);
-  // To the 元 unless the flow says otherwise.
-  const decimals = q.decimals ?? Math.log10(YUAN[unit]);
+  // To the 元 for 万元 and 亿元, to the 分 for 元, unless the flow says otherwise.
+  const decimals = q.decimals ?? (unit === '元' ? 2 : Math.log10(YUAN[unit]));
   if (value.decimalPlaces() > decimals) return fail(`金额最多保留 ${decimals} 位小数（单位：${unit}），您填写的是${quoted(raw)}。`);
   return withNote(ok(value.toString()), approximate ? approximateNote(`${value.toString()}${unit}`) : undefined);
 }

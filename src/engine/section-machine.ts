@@ -172,7 +172,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
       /** After a warning: a bare 是/确认 is neither a note nor a new value. */
       bareConfirmation: ({ event }) =>
-        event.type === 'ANSWER' && (BARE_CONFIRMATION.test(normalise(event.text)) || (parseYesNo(event.text).ok && [...normalise(event.text)].length <= 4)),
+        // Only a word or two: “已核实”, “没有材料” are short notes, not bare confirmations.
+        event.type === 'ANSWER' && (BARE_CONFIRMATION.test(normalise(event.text)) || (parseYesNo(event.text).ok && [...normalise(event.text)].length <= 2)),
       /**
        * After a warning: a message that reads as a different answer to the same question replaces the warned value
        * (a text question's answer could be anything, so there the message is the note).

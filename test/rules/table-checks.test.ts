@@ -51,7 +51,7 @@ describe('annex table checks', () => {
   });
 
   it('an unknown table id and a bad cell are named', () => {
-    const result = fillAnswers(loaded, answers, env, { activity_legder: [], activity_ledger: [{ ...activity(1, 20), people: '二十' }] });
+    const result = fillAnswers(loaded, answers, env, { activity_legder: [], activity_ledger: [{ ...activity(1, 20), people: '很多' }] });
     expect(result.errors.map((e) => e.field)).toContain('activity_legder');
     expect(result.errors.some((e) => e.message.includes('服务活动台账第 1 行“参与人数”'))).toBe(true);
   });
