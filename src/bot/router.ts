@@ -343,8 +343,9 @@ export class Router {
       const answered = counted.filter((q) => isRelevant(loaded, q, scope) && !isPending(loaded, q, answers, env, scope) && (q.type !== 'derived' || scope[q.id] !== null)).length;
       const open = openRequired(loaded, section, answers, env, scope).length;
       // A section counts as done only while nothing required is open in it.
-      const status = statuses[section.id] === 'done' && open === 0 ? 'done' : (statuses[section.id] ?? 'not_started');
-      return { section, status: status === 'done' ? 'done' : statuses[section.id] === 'done' ? 'reopened' : status, answered, total: counted.length };
+      const stored = statuses[section.id] ?? 'not_started';
+      const status = stored === 'done' ? (open === 0 ? 'done' : 'reopened') : stored;
+      return { section, status, answered, total: counted.length };
     });
   }
 

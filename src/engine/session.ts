@@ -63,13 +63,14 @@ export async function runTurn(
   const statusesBefore = await sectionStatuses(tx, declaration.id);
   let section = sectionById(loaded, options.sectionId ?? declaration.currentSectionId);
   let step = await stepAndSave(tx, loaded, declaration.id, section, answersBefore, options.env, options.author, options.event);
+  // Read once; this turn's own changes are applied as they are made rather than read back.
+  const statuses = { ...statusesBefore, [section.id]: step.status };
   const emitted = [...step.emitted];
   let completed: Section | undefined;
   let allDone = false;
 
   if (step.emitted.some((e) => e.type === 'completed')) {
     completed = section;
-    const statuses = await sectionStatuses(tx, declaration.id);
     const order = loaded.flow.sections;
     const from = order.indexOf(section);
     // The next unfinished section after this one, wrapping round to any earlier one left unfinished.
@@ -79,13 +80,14 @@ export async function runTurn(
       // A message held at the review was meant for what comes next: it is that section's first answer.
       const carried = step.emitted.find((e) => e.type === 'carry');
       step = await stepAndSave(tx, loaded, declaration.id, section, step.answers, options.env, options.author, carried ? { type: 'ANSWER', text: carried.text } : undefined);
+      statuses[section.id] = step.status;
       emitted.push(...step.emitted);
     } else {
       allDone = true;
     }
   }
 
-  const reopened = await reopenSections(tx, loaded, declaration.id, statusesBefore, section, step.answers, options.env);
+  const reopened = await reopenSections(tx, loaded, declaration.id, statusesBefore, statuses, section, step.answers, options.env);
   if (reopened.length) allDone = false;
   await tx.declaration.update({
     where: { id: declaration.id },
@@ -99,8 +101,16 @@ export async function runTurn(
  * relevant) are in progress again: the section machine resumes at the first open question when the operator gets
  * there, and the operator is told. The section the operator is in is asked its open questions at once instead.
  */
-async function reopenSections(tx: Tx, loaded: LoadedFlow, declarationId: string, before: Record<string, string>, current: Section, answers: Answers, env: Env) {
-  const now = await sectionStatuses(tx, declarationId);
+async function reopenSections(
+  tx: Tx,
+  loaded: LoadedFlow,
+  declarationId: string,
+  before: Record<string, string>,
+  now: Record<string, string>,
+  current: Section,
+  answers: Answers,
+  env: Env,
+) {
   const scope = buildScope(loaded, answers, env);
   const reopened: { section: Section; open: number }[] = [];
   for (const section of loaded.flow.sections) {
