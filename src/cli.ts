@@ -15,7 +15,7 @@ import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
-import { startAssistant, openChat } from './main.ts';
+import { startAssistant, openChat, sendNotice } from './main.ts';
 import { questionTitle } from './engine/format.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
@@ -34,6 +34,26 @@ program
   .description('在控制台对话（每行一条消息，可用管道输入）')
   .option('--user <id>', '控制台用户标识（不同用户各自填写）')
   .action(async (opts: { user?: string }) => openChat(opts.user));
+
+program
+  .command('send')
+  .description('发送通知：给某人（渠道上的标识或姓名）或某单位的全部填报人，经发送队列送达')
+  .requiredOption('--to <unit or user>', '单位名称（可写其中一段）或用户标识')
+  .requiredOption('--text <text>', '通知内容')
+  .action(async (opts: { to: string; text: string }) => {
+    if (opts.text.trim() === '') {
+      console.error('通知内容不能为空：请在 --text 后写要发送的话。');
+      process.exitCode = 2;
+      return;
+    }
+    const recipients = await sendNotice(opts.to, opts.text);
+    if (recipients.length === 0) {
+      console.error(`没有找到“${opts.to}”：请写用户标识（如 console-zhangsan、Telegram 用户 ID）、姓名，或已开始填报的单位名称。`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(`已加入发送队列，共 ${recipients.length} 位：${recipients.map((r) => `${r.name}（${r.channel}）`).join('、')}。对方在线时即送达，否则在下次打开对话时送达。`);
+  });
 
 const db = program.command('db').description('数据库');
 db.command('migrate')

@@ -1,4 +1,5 @@
-import { openDatabase } from './store/database.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { pushText, type Recipient } from './bot/push.ts';
 import { getFlow, listFlowIds, type LoadedFlow } from './flow/loader.ts';
 import { Router } from './bot/router.ts';
 import { runConsole } from './channels/console.ts';
@@ -9,18 +10,28 @@ export function loadAllFlows(): LoadedFlow[] {
   return listFlowIds().map((id) => getFlow(id));
 }
 
-async function withRouter<T>(fn: (router: Router) => Promise<T>): Promise<T> {
+async function withRouter<T>(fn: (router: Router, db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
   const router = new Router({ db, flows: loadAllFlows() });
   try {
-    return await fn(router);
+    return await fn(router, db);
   } finally {
     await db.close();
   }
 }
 
 export async function openChat(user?: string): Promise<void> {
-  await withRouter((router) => runConsole({ router, user }));
+  await withRouter((router, db) => runConsole({ router, sql: db.sql, user }));
+}
+
+/** `shenbao send`: a notice to a person or a unit's operators, through the outbox. */
+export async function sendNotice(to: string, text: string): Promise<Recipient[]> {
+  const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
+  try {
+    return await db.sql.transaction((sql) => pushText(sql, to, text));
+  } finally {
+    await db.close();
+  }
 }
 
 export async function startAssistant(): Promise<void> {

@@ -3,12 +3,13 @@ import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
 import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle } from '../engine/format.ts';
 import { openRequired, questionsCounted } from '../engine/section-machine.ts';
-import type { AnswerValue, Answers, MatrixValue } from '../engine/values.ts';
+import { MultiValueSchema, type AnswerValue, type Answers, type MatrixValue } from '../engine/values.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
 import type { EvidenceItem } from '../rules/evidence.ts';
 import type { Outbound } from './messages.ts';
+import type { QuestionView, SectionRef } from './views.ts';
 import { prefillOf } from '../engine/assess-answer.ts';
 import type { Env } from '../engine/scope.ts';
 
@@ -54,6 +55,12 @@ export function sectionLabel(section: Section): string {
 }
 
 
+/** Where a section stands among the flow's. */
+export function sectionRef(loaded: LoadedFlow, section: Section): SectionRef {
+  const sections = loaded.flow.sections;
+  return { id: section.id, title: sectionLabel(section), index: sections.indexOf(section) + 1, total: sections.length };
+}
+
 /** The question prompt: where we are, the label as in the seed, how to answer, and the current answer when editing. */
 export function renderQuestion(
   loaded: LoadedFlow,
@@ -65,7 +72,7 @@ export function renderQuestion(
   collected?: MatrixValue,
   /** Asked again right after a refusal: the notes were just read, so only the question and how to answer. */
   again = false,
-): Outbound {
+): QuestionView {
   const counted = questionsCounted(loaded, section, scope);
   const index = counted.findIndex((x) => x.id === q.id) + 1;
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】第 ${index}/${counted.length} 题${q.required ? '' : '（选填）'}`];
@@ -81,17 +88,35 @@ export function renderQuestion(
   if ((q.type === 'choice' || q.type === 'multi') && !again) {
     lines.push(choicesOf(loaded, q).map((c, i) => `${i + 1}. ${c.label}`).join('\n'));
   }
-  if (answers[q.id] && q.type !== 'derived') lines.push(`当前答案：${formatStored(loaded, q, answers[q.id], scope)}（回复新答案即可更正，回复“跳过”保留）`);
-  if (q.type === 'matrix') return renderMatrixEntry(loaded, q, lines, collected ?? (answers[q.id]?.value as MatrixValue | undefined));
+  const current = answers[q.id] && q.type !== 'derived' ? formatStored(loaded, q, answers[q.id], scope) : undefined;
+  if (current !== undefined) lines.push(`当前答案：${current}（回复新答案即可更正，回复“跳过”保留）`);
+  const stored = answers[q.id]?.value;
+  const view: QuestionView = {
+    kind: 'question',
+    text: '',
+    section: sectionRef(loaded, section),
+    position: { index, total: counted.length },
+    questionId: q.id,
+    ref: q.ref,
+    label: q.label,
+    help: q.help,
+    answerAs: q.type,
+    unit: 'unit' in q && typeof q.unit === 'string' ? q.unit : undefined,
+    choices: [],
+    selected: q.type === 'multi' ? MultiValueSchema.safeParse(stored).data?.values : undefined,
+    current,
+  };
+  if (q.type === 'matrix') return { ...view, text: renderMatrixEntry(loaded, q, lines, collected ?? (answers[q.id]?.value as MatrixValue | undefined)) };
   const prefilled = prefillOf(q, env);
   if (prefilled && !answers[q.id]) lines.push(`名录登记为：${prefilled}。与名录一致请回复“是”，否则直接输入。`);
   lines.push(inputHint(loaded, q));
-  const buttons = choiceButtons(loaded, q);
-  return { text: lines.join('\n'), choices: prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...(buttons ?? [])] : buttons };
+  const buttons = choiceButtons(loaded, q) ?? [];
+  const choices = prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...buttons] : buttons;
+  return { ...view, text: lines.join('\n'), choices, current: current ?? (prefilled && !answers[q.id] ? prefilled : undefined) };
 }
 
 /** A matrix is filled one row per message; the prompt shows what is in and names the next row. */
-function renderMatrixEntry(loaded: LoadedFlow, q: Extract<Question, { type: 'matrix' }>, lines: string[], collected: MatrixValue | undefined): Outbound {
+function renderMatrixEntry(loaded: LoadedFlow, q: Extract<Question, { type: 'matrix' }>, lines: string[], collected: MatrixValue | undefined): string {
   const missing = missingRows(loaded, q, collected);
   const cols = q.columns.map((c) => c.label).join('、');
   if (collected && Object.keys(collected).length) lines.push('已填写：', ...formatMatrix(loaded, q, collected));
@@ -102,7 +127,7 @@ function renderMatrixEntry(loaded: LoadedFlow, q: Extract<Question, { type: 'mat
   } else {
     lines.push(`要更正某一行，请写行名和${cols}，例如“${choicesOf(loaded, q)[0]?.label} 12 30 150”。`);
   }
-  return { text: lines.join('\n') };
+  return lines.join('\n');
 }
 
 /** A matrix with its totals, shown back before it is saved. */

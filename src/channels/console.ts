@@ -2,57 +2,74 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Router } from '../bot/router.ts';
-import type { Outbound } from '../bot/messages.ts';
+import { OutboxSender } from '../bot/sender.ts';
+import { plainText, type View } from '../bot/views.ts';
+import type { SqlDatabase } from '../store/sql.ts';
 
 /**
  * The console channel: one line of stdin is one message, replies go to stdout. Interactive in a terminal,
  * scriptable through a pipe (`printf '…\n…\n' | shenbao chat`), and served by the same router as Telegram and Feishu.
+ * Replies and pushes reach the terminal through the outbox like every other channel's.
  */
 
 export interface ConsoleOptions {
   router: Router;
+  sql: SqlDatabase;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   /** The operator's identity on this channel; defaults to the OS user. */
   user?: string;
 }
 
-function render(reply: Outbound): string {
-  // Buttons become the numbered lines the text already carries; nothing else to draw in a terminal.
-  return reply.text;
+/** The console's identity for an OS user (what `shenbao send --to` names). */
+export const consoleUser = (name = userInfo().username) => `console-${name}`;
+
+/** Views as the console prints them: buttons become the numbered lines the text already carries. */
+export function renderForConsole(views: View[]): string {
+  return plainText(views);
 }
 
 export async function runConsole(options: ConsoleOptions): Promise<void> {
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const interactive = Boolean((input as { isTTY?: boolean }).isTTY);
-  const user = options.user ?? `console-${userInfo().username}`;
+  const user = options.user ?? consoleUser();
   const rl = createInterface({ input, terminal: false, crlfDelay: Infinity });
   // Take the iterator now: lines that arrive while /start is being answered would otherwise be dropped.
   const lines = rl[Symbol.asyncIterator]();
   const write = (text: string) => output.write(text.endsWith('\n') ? text : `${text}\n`);
+  const sender = new OutboxSender({
+    sql: options.sql,
+    channel: 'console',
+    deliver: async (_chatId, views) => {
+      const text = renderForConsole(views);
+      if (text) write(text);
+    },
+    log: (line) => console.error(line),
+  });
   const session = randomUUID();
   let n = 0;
 
   const send = async (text: string) => {
-    const replies = await options.router.handle({
-      channel: 'console',
-      chatId: user,
-      userId: user,
-      userName: user,
-      text,
-      idempotencyKey: `console:${session}:${++n}`,
-    });
-    for (const reply of replies) write(render(reply));
+    await options.router.handle({ channel: 'console', chatId: user, userId: user, userName: user, text, idempotencyKey: `console:${session}:${++n}` });
+    await sender.drain(user);
   };
 
   if (interactive) write('申报助手（控制台）。输入答案后回车；输入“帮助”查看可用的说法，Ctrl+D 退出。\n');
+  // Pushes that arrived while nobody was at the console come first.
+  await sender.drain(user);
   await send('/start');
-  if (interactive) output.write('\n> ');
-  for await (const line of { [Symbol.asyncIterator]: () => lines }) {
-    // In a transcript (piped input) show what was sent, so the conversation reads in order.
-    if (!interactive) write(`\n» ${line}`);
-    await send(line);
-    output.write(interactive ? '\n> ' : '');
+  // In a terminal, pushes from other processes (PostgreSQL) show up while the operator thinks.
+  if (interactive) sender.start();
+  try {
+    if (interactive) output.write('\n> ');
+    for await (const line of { [Symbol.asyncIterator]: () => lines }) {
+      // In a transcript (piped input) show what was sent, so the conversation reads in order.
+      if (!interactive) write(`\n» ${line}`);
+      await send(line);
+      output.write(interactive ? '\n> ' : '');
+    }
+  } finally {
+    await sender.stop();
   }
 }

@@ -1,15 +1,6 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
-import {
-  loadAnswers,
-  loadSectionSnapshot,
-  saveAnswer,
-  saveSectionProgress,
-  sectionStatuses,
-  markSectionStatus,
-  type Author,
-  type Tx,
-} from '../store/declaration-repository.ts';
+import type { Author, DeclarationState } from '../store/declaration-state.ts';
 import type { SectionEvent } from './section-machine.ts';
 import { hasPending, stepSection, type SectionStep } from './section-step.ts';
 import { openRequired } from './section-machine.ts';
@@ -18,8 +9,9 @@ import type { Answers } from './values.ts';
 import type { Env } from './scope.ts';
 
 /**
- * A declaration's turn: within the caller's transaction, restore the current section's actor, apply one event,
- * persist the answers it changed (with history) and its snapshot, and move to the next section when one completes.
+ * A declaration's turn, in memory: restore the operator's actor for the section from their snapshot, apply one event,
+ * record the answers it changed (with history) and the new snapshot in the declaration's state, and move to the next
+ * section when one completes. The caller reads the state before and writes it after, once each.
  */
 
 export interface TurnResult {
@@ -42,29 +34,25 @@ export function sectionById(loaded: LoadedFlow, sectionId: string | null | undef
   return loaded.flow.sections.find((s) => s.id === sectionId) ?? loaded.flow.sections[0];
 }
 
-async function stepAndSave(tx: Tx, loaded: LoadedFlow, declarationId: string, section: Section, answers: Answers, env: Env, author: Author, event?: SectionEvent) {
-  const persisted = await loadSectionSnapshot(tx, declarationId, section.id);
-  const step = stepSection(loaded, section, persisted, answers, env, event);
+function stepAndSave(loaded: LoadedFlow, state: DeclarationState, section: Section, env: Env, author: Author, event?: SectionEvent) {
+  const step = stepSection(loaded, section, state.snapshots[section.id] ?? null, state.answers, env, event);
   for (const e of step.emitted) {
-    if (e.type === 'answer') await saveAnswer(tx, declarationId, { questionId: e.questionId, value: e.value, skipped: e.skipped, note: e.note }, author);
+    if (e.type === 'answer') state.saveAnswer({ questionId: e.questionId, value: e.value, skipped: e.skipped, note: e.note }, author);
   }
-  await saveSectionProgress(tx, declarationId, section.id, step.status, step.snapshot);
+  state.saveSnapshot(section.id, step.snapshot);
+  state.markStatus(section.id, step.status);
   return step;
 }
 
-export async function runTurn(
-  tx: Tx,
+export function runTurn(
   loaded: LoadedFlow,
-  declaration: { id: string; currentSectionId: string | null },
-  /** `answers`: the declaration's answers when the caller has just read them in this transaction. */
-  options: { sectionId?: string; event?: SectionEvent; author: Author; env: Env; answers?: Answers },
-): Promise<TurnResult> {
-  const answersBefore = options.answers ?? (await loadAnswers(tx, declaration.id));
-  const statusesBefore = await sectionStatuses(tx, declaration.id);
-  let section = sectionById(loaded, options.sectionId ?? declaration.currentSectionId);
-  let step = await stepAndSave(tx, loaded, declaration.id, section, answersBefore, options.env, options.author, options.event);
-  // Read once; this turn's own changes are applied as they are made rather than read back.
-  const statuses = { ...statusesBefore, [section.id]: step.status };
+  state: DeclarationState,
+  options: { sectionId?: string; event?: SectionEvent; author: Author; env: Env },
+): TurnResult {
+  const answersBefore = state.answers;
+  const statusesBefore = state.statuses;
+  let section = sectionById(loaded, options.sectionId ?? state.sectionId);
+  let step = stepAndSave(loaded, state, section, options.env, options.author, options.event);
   const emitted = [...step.emitted];
   let completed: Section | undefined;
   let allDone = false;
@@ -74,26 +62,22 @@ export async function runTurn(
     const order = loaded.flow.sections;
     const from = order.indexOf(section);
     // The next unfinished section after this one, wrapping round to any earlier one left unfinished.
-    const next = [...order.slice(from + 1), ...order.slice(0, from)].find((s) => statuses[s.id] !== 'done' || hasPending(loaded, s, step.answers, options.env));
+    const next = [...order.slice(from + 1), ...order.slice(0, from)].find((s) => state.statuses[s.id] !== 'done' || hasPending(loaded, s, state.answers, options.env));
     if (next) {
       section = next;
       // A message held at the review was meant for what comes next: it is that section's first answer.
       const carried = step.emitted.find((e) => e.type === 'carry');
-      step = await stepAndSave(tx, loaded, declaration.id, section, step.answers, options.env, options.author, carried ? { type: 'ANSWER', text: carried.text } : undefined);
-      statuses[section.id] = step.status;
+      step = stepAndSave(loaded, state, section, options.env, options.author, carried ? { type: 'ANSWER', text: carried.text } : undefined);
       emitted.push(...step.emitted);
     } else {
       allDone = true;
     }
   }
 
-  const reopened = await reopenSections(tx, loaded, declaration.id, statusesBefore, statuses, section, step.answers, options.env);
+  const reopened = reopenSections(loaded, state, statusesBefore, section, options.env);
   if (reopened.length) allDone = false;
-  await tx.declaration.update({
-    where: { id: declaration.id },
-    data: { currentSectionId: section.id, status: allDone ? 'completed' : 'in_progress' },
-  });
-  return { section, step, emitted, answersBefore, answersAfter: step.answers, completed, reopened, allDone };
+  state.moveTo(section.id, allDone ? 'completed' : 'in_progress');
+  return { section, step, emitted, answersBefore, answersAfter: state.answers, completed, reopened, allDone };
 }
 
 /**
@@ -101,23 +85,14 @@ export async function runTurn(
  * relevant) are in progress again: the section machine resumes at the first open question when the operator gets
  * there, and the operator is told. The section the operator is in is asked its open questions at once instead.
  */
-async function reopenSections(
-  tx: Tx,
-  loaded: LoadedFlow,
-  declarationId: string,
-  before: Record<string, string>,
-  now: Record<string, string>,
-  current: Section,
-  answers: Answers,
-  env: Env,
-) {
-  const scope = buildScope(loaded, answers, env);
+function reopenSections(loaded: LoadedFlow, state: DeclarationState, before: Record<string, string>, current: Section, env: Env) {
+  const scope = buildScope(loaded, state.answers, env);
   const reopened: { section: Section; open: number }[] = [];
   for (const section of loaded.flow.sections) {
     if (section === current || before[section.id] !== 'done') continue;
-    const open = openRequired(loaded, section, answers, env, scope).length;
+    const open = openRequired(loaded, section, state.answers, env, scope).length;
     if (open === 0) continue;
-    if (now[section.id] === 'done') await markSectionStatus(tx, declarationId, section.id, 'in_progress');
+    if (state.statuses[section.id] === 'done') state.markStatus(section.id, 'in_progress');
     reopened.push({ section, open });
   }
   return reopened;

@@ -8,6 +8,7 @@ import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type MigrationResult } from './migrate.ts';
 import { IN_MEMORY, openEmbeddedDatabase } from './pglite.ts';
 import { DatabaseUnavailableError, waitForPostgres } from './connect-postgres.ts';
+import { pgliteSql, postgresSql, type SqlDatabase } from './sql.ts';
 
 export { Prisma };
 export type { PrismaClient };
@@ -19,6 +20,8 @@ export const DEFAULT_DATA_DIR = './data/pglite';
 
 export interface Database {
   prisma: PrismaClient;
+  /** Plain SQL on the same driver: the message path's reads and writes. */
+  sql: SqlDatabase;
   kind: 'pglite' | 'postgres';
   /** Human-readable place of the data, without credentials: a folder, `memory://`, or host:port/db. */
   location: string;
@@ -49,6 +52,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     const prisma = new PrismaClient({ adapter: opened.adapter });
     const database: Database = {
       prisma,
+      sql: opened.sql,
       kind: opened.kind,
       location: opened.location,
       migrate: opened.migrate,
@@ -68,6 +72,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 interface Opened {
   kind: Database['kind'];
   adapter: SqlMigrationAwareDriverAdapterFactory;
+  sql: SqlDatabase;
   location: string;
   migrate(): Promise<MigrationResult>;
   close(): Promise<void>;
@@ -87,6 +92,7 @@ async function openPostgres(url: string): Promise<Opened> {
   return {
     kind: 'postgres',
     adapter: new PrismaPg(pool),
+    sql: postgresSql(pool),
     location: `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`,
     migrate: async () => {
       // The WASM engine takes a session advisory lock and never releases it (freeing the engine does
@@ -108,6 +114,7 @@ async function openPGlite(dataDir: string): Promise<Opened> {
   return {
     kind: 'pglite',
     adapter: embedded.adapter,
+    sql: pgliteSql(embedded.client),
     location: embedded.location,
     // One session serves everything; the engine's advisory lock is re-entrant within it.
     migrate: () => applyMigrations(embedded.adapter),

@@ -119,7 +119,8 @@ describe.each(backends)('store on $name', (backend) => {
     await prisma.sectionProgress.create({
       data: { declarationId: declaration.id, sectionId: 'basic', status: 'in_progress', snapshot: { value: 'asking', context: { 问题: ['revenue'] } } },
     });
-    await prisma.processedMessage.create({ data: { key: 'telegram:1001', channel: 'telegram', declarationId: declaration.id, reply: { text: '已保存' } } });
+    await prisma.processedMessage.create({ data: { key: 'telegram:1001', channel: 'telegram', declarationId: declaration.id } });
+    await prisma.outbox.create({ data: { channel: 'telegram', chatId: '42', inboundKey: 'telegram:1001', views: [{ kind: 'text', text: '已保存' }] } });
 
     const loaded = await prisma.declaration.findUniqueOrThrow({
       where: { organisationId_flowId: { organisationId: organisation.id, flowId: 'beijing-base-2023' } },
@@ -142,7 +143,7 @@ describe.each(backends)('store on $name', (backend) => {
     expect(who.user.displayName).toBe('李四');
     expect(who.chatState).toEqual({ 步骤: '选择单位', 候选: [1, 2] });
     expect(who.activeDeclarationId).toBe(declaration.id);
-    expect((await prisma.processedMessage.findUniqueOrThrow({ where: { key: 'telegram:1001' } })).reply).toEqual({ text: '已保存' });
+    expect((await prisma.outbox.findFirstOrThrow({ where: { inboundKey: 'telegram:1001' } })).views).toEqual([{ kind: 'text', text: '已保存' }]);
 
     // Prisma.DbNull is SQL NULL; Prisma.JsonNull is the JSON value null. Both read back as null,
     // but only a filter tells them apart.

@@ -1,6 +1,8 @@
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { Router } from '../../src/bot/router.ts';
 import { getFlow, type LoadedFlow } from '../../src/flow/loader.ts';
+import { OutboxSender } from '../../src/bot/sender.ts';
+import { plainText, type View } from '../../src/bot/views.ts';
 
 /** A router on a throwaway database, with a fixed clock, and a person who talks to it. */
 
@@ -9,8 +11,10 @@ export const TODAY = new Date('2026-11-21T09:00:00+08:00');
 export interface ChatHarness {
   db: Database;
   router: Router;
-  /** Send one message as the given user; returns the reply text ('' when nothing was sent back). */
+  /** Send one message as the given user; returns the reply text delivered through the outbox ('' when nothing was sent). */
   say(text: string, options?: { user?: string; key?: string }): Promise<string>;
+  /** The same, returning the views delivered. */
+  views(text: string, options?: { user?: string; key?: string }): Promise<View[]>;
   close(): Promise<void>;
 }
 
@@ -19,12 +23,21 @@ let counter = 0;
 export async function openChat(options: { databaseUrl?: string; dataDir?: string; flows?: LoadedFlow[] } = {}): Promise<ChatHarness> {
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? 'memory://' });
   const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: () => TODAY });
+  let delivered: View[][] = [];
+  const sender = new OutboxSender({ sql: db.sql, channel: 'test', deliver: async (_chat, views) => void delivered.push(views) });
+  const views = async (text: string, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
+    await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
+    delivered = [];
+    await sender.drain(user);
+    return delivered.flat();
+  };
   return {
     db,
     router,
-    async say(text, { user = 'operator-1', key } = {}) {
-      const replies = await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
-      return replies.map((r) => r.text).join('\n');
+    views,
+    async say(text, options) {
+      await views(text, options);
+      return delivered.map(plainText).join('\n');
     },
     close: () => db.close(),
   };

@@ -1,0 +1,67 @@
+import type { Handler, TurnContext } from '../context.ts';
+import { Conversation } from '../conversation.ts';
+import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type Match } from '../onboarding.ts';
+import { allowed } from '../permissions.ts';
+import { openDeclaration } from '../../store/organisation-store.ts';
+import { say } from '../views.ts';
+
+/** No declaration open: greet, find the unit in the directories by the name typed, and open its declaration. */
+export const onboarding: Handler = allowed('open', async (ctx, next) => {
+  if (ctx.declaration) return next();
+  const flows = [...ctx.flows.values()];
+  const state = ChatStateSchema.safeParse(ctx.chatState).data ?? {};
+  const trimmed = ctx.text.trim();
+  if (ctx.command || trimmed === '') {
+    ctx.chatState = { step: 'await_unit' };
+    return ctx.reply(say(welcomeText(flows)));
+  }
+  const number = trimmed.normalize('NFKC');
+  if (state.step === 'choose_candidate' && state.candidates && /^\d+$/.test(number)) {
+    const pick = state.candidates[Number(number) - 1];
+    const loaded = pick && ctx.flows.get(pick.flowId);
+    const entry = loaded?.directory.find((e) => e.seq === pick.seq);
+    if (loaded && entry) return begin(ctx, { loaded, entry });
+    return ctx.reply(say(`请回复 1 到 ${state.candidates.length} 之间的序号，或重新发送单位名称。`));
+  }
+  const matches = findOrganisations(flows, trimmed);
+  if (matches.length === 1) return begin(ctx, matches[0]);
+  if (matches.length === 0) {
+    ctx.chatState = { step: 'await_unit' };
+    return ctx.reply(say(`名录中没有找到“${trimmed.slice(0, 40)}”。请发送与名录一致的单位全称（可以只写其中一段，例如“首冶新元”），我会列出相近的单位供您选择。`));
+  }
+  const shown = matches.slice(0, 10);
+  ctx.chatState = { step: 'choose_candidate', candidates: shown.map((m) => ({ flowId: m.loaded.flow.id, seq: m.entry.seq })) };
+  const more = matches.length > shown.length ? `\n（共 ${matches.length} 个结果，只列出前 ${shown.length} 个；请写得更完整些以缩小范围）` : '';
+  ctx.reply(
+    say(
+      `找到 ${matches.length} 个相符的名录条目，请回复序号选择：\n${shown.map((m, i) => `${i + 1}. ${describeMatch(m)}`).join('\n')}${more}`,
+      shown.map((m, i) => ({ label: m.entry.unit, value: String(i + 1) })),
+    ),
+  );
+});
+
+/** Open (or join) the organisation's declaration and ask the first pending question. */
+async function begin(ctx: TurnContext, match: Match): Promise<void> {
+  const { loaded, entry } = match;
+  const roles = loaded.flow.directory;
+  const column = (name: string | undefined) => (name && entry[name] !== undefined && entry[name] !== '' ? String(entry[name]) : null);
+  const { declaration, existed } = await openDeclaration(ctx.sql, {
+    flowId: loaded.flow.id,
+    seq: entry.seq,
+    unitName: entry.unit,
+    name: column(roles.name),
+    district: column(roles.region),
+    category: column(roles.category),
+    extra: entry,
+    userId: ctx.person.userId,
+  });
+  ctx.declaration = declaration;
+  ctx.activeDeclarationId = declaration.id;
+  ctx.chatState = {};
+  const intro = [
+    `已确认：${describeMatch(match)}。`,
+    existed ? '贵单位的申报已经开始过，我们从上次停下的地方继续。' : `申报表共 ${loaded.flow.sections.length} 个部分，我们从第一部分开始。随时可回复“帮助”查看可用的说法。`,
+  ].join('\n');
+  const conversation = Conversation.of(ctx);
+  ctx.reply(say(intro), ...conversation.respond(conversation.turn()));
+}

@@ -1,0 +1,78 @@
+import type { SqlDatabase } from '../store/sql.ts';
+import { claimOutbox, markFailed, markSent } from '../store/outbox-store.ts';
+import { ViewSchema, type View } from './views.ts';
+
+/**
+ * A channel's sender: takes the channel's outbox entries, each chat's in order, hands each to the channel to deliver,
+ * and marks it sent once the platform accepted it. Delivery is at least once: a crash after delivering and before the
+ * mark sends that entry again after the restart.
+ */
+
+/** Lays views out the platform's way and sends them to one chat; throws when the platform did not accept them. */
+export type Deliver = (chatId: string, views: View[]) => Promise<void>;
+
+export interface SenderOptions {
+  sql: SqlDatabase;
+  channel: string;
+  deliver: Deliver;
+  /** How often to look for entries nobody announced (pushes from other processes); default 1 s. */
+  pollMs?: number;
+  /** How long a failed entry waits before it is tried again; default 30 s. */
+  retrySeconds?: number;
+  /** Where failures are reported (never the message's content). */
+  log?: (line: string) => void;
+}
+
+const Views = ViewSchema.array();
+
+export class OutboxSender {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(private readonly options: SenderOptions) {}
+
+  /** Sends everything waiting (for one chat, or every chat of the channel) until nothing is left; how many were sent. */
+  async drain(chatId?: string): Promise<number> {
+    const { sql, channel, deliver } = this.options;
+    let sent = 0;
+    for (;;) {
+      const items = await claimOutbox(sql, channel, { chatId });
+      if (items.length === 0) return sent;
+      for (const item of items) {
+        const views = Views.safeParse(item.views);
+        try {
+          if (!views.success) throw new Error(`outbox entry ${item.id} holds no valid views`);
+          await deliver(item.chatId, views.data);
+          await markSent(sql, item.id);
+          sent++;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.options.log?.(`[outbox] ${channel} entry ${item.id} (attempt ${item.attempts}) failed: ${message}`);
+          await markFailed(sql, item.id, message, this.options.retrySeconds ?? 30);
+        }
+      }
+    }
+  }
+
+  /** Looks for waiting entries every `pollMs` until `stop()`. */
+  start(): void {
+    const tick = async () => {
+      try {
+        this.running = this.drain();
+        await this.running;
+      } catch (error) {
+        this.options.log?.(`[outbox] ${this.options.channel} sender: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        this.running = null;
+        if (this.timer) this.timer = setTimeout(tick, this.options.pollMs ?? 1000);
+      }
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * What the assistant says, as structured views rather than text. The wording is decided here in src/bot (each view
+ * carries its plain-text form, which the console prints as it is); a channel only lays views out — Telegram as text
+ * with an inline keyboard, Feishu as a card built from the structured fields.
+ */
+
+export const ChoiceSchema = z.object({ label: z.string(), value: z.string() });
+
+export const SectionRefSchema = z.object({
+  id: z.string(),
+  /** “【一】基本情况” */
+  title: z.string(),
+  /** 1-based place among the flow's sections, and how many there are. */
+  index: z.number().int(),
+  total: z.number().int(),
+});
+
+/** A question being asked: everything a card or a keyboard needs, and the text a plain chat shows. */
+export const QuestionViewSchema = z.object({
+  kind: z.literal('question'),
+  text: z.string(),
+  section: SectionRefSchema,
+  /** 1-based place among the questions asked now in the section (“第 3/26 题”). */
+  position: z.object({ index: z.number().int(), total: z.number().int() }),
+  questionId: z.string(),
+  ref: z.string().optional(),
+  label: z.string(),
+  help: z.string().optional(),
+  /** How to answer: the question's type (single, multi, yesno, number, amount, text, date, table, matrix, upload, derived …). */
+  answerAs: z.string(),
+  unit: z.string().optional(),
+  /** Buttons, with stable values (typing the answer always works too). */
+  choices: z.array(ChoiceSchema),
+  /** A multi-select's values chosen so far. */
+  selected: z.array(z.string()).optional(),
+  /** The saved answer or the directory's value offered for confirmation, as shown. */
+  current: z.string().optional(),
+});
+
+/** What happened to the message: saved, refused, a warning needing a 情况说明, a computed value, a threshold change … */
+export const FeedbackViewSchema = z.object({
+  kind: z.literal('feedback'),
+  tone: z.enum(['saved', 'refused', 'warning', 'notice', 'computed', 'verdict', 'reopened', 'completed']),
+  text: z.string(),
+});
+
+/** A section's answers to confirm or to pick one to change from. */
+export const ReviewViewSchema = z.object({
+  kind: z.literal('review'),
+  section: SectionRefSchema,
+  text: z.string(),
+  choices: z.array(ChoiceSchema).optional(),
+});
+
+/** The sections with their state (目录, 进度). */
+export const OverviewViewSchema = z.object({
+  kind: z.literal('overview'),
+  text: z.string(),
+  sections: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), answered: z.number().int(), total: z.number().int() })),
+  choices: z.array(ChoiceSchema).optional(),
+});
+
+/** Anything else worded in full: a welcome, a list to choose from, help, a push. */
+export const TextViewSchema = z.object({
+  kind: z.literal('text'),
+  text: z.string(),
+  choices: z.array(ChoiceSchema).optional(),
+});
+
+/** A file to send (the outputs' workbook, the package). */
+export const FileViewSchema = z.object({
+  kind: z.literal('file'),
+  fileId: z.string(),
+  name: z.string(),
+  text: z.string().default(''),
+});
+
+export const ViewSchema = z.discriminatedUnion('kind', [QuestionViewSchema, FeedbackViewSchema, ReviewViewSchema, OverviewViewSchema, TextViewSchema, FileViewSchema]);
+
+export type Choice = z.infer<typeof ChoiceSchema>;
+export type SectionRef = z.infer<typeof SectionRefSchema>;
+export type QuestionView = z.infer<typeof QuestionViewSchema>;
+export type FeedbackView = z.infer<typeof FeedbackViewSchema>;
+export type ReviewView = z.infer<typeof ReviewViewSchema>;
+export type OverviewView = z.infer<typeof OverviewViewSchema>;
+export type TextView = z.infer<typeof TextViewSchema>;
+export type View = z.infer<typeof ViewSchema>;
+
+/** A text view. */
+export const say = (text: string, choices?: Choice[]): TextView => (choices ? { kind: 'text', text, choices } : { kind: 'text', text });
+
+/** Feedback of a tone. */
+export const feedback = (tone: FeedbackView['tone'], text: string): FeedbackView => ({ kind: 'feedback', tone, text });
+
+/** Views as one plain text, in order, as a chat without cards or buttons shows them. */
+export function plainText(views: View[]): string {
+  return views.map((v) => v.text).filter((t) => t !== '').join('\n\n');
+}
+
+/** The buttons a reply offers: the last view's that has any. */
+export function choicesOf(views: View[]): Choice[] | undefined {
+  for (let i = views.length - 1; i >= 0; i--) {
+    const v = views[i];
+    if ('choices' in v && v.choices && v.choices.length > 0) return v.choices;
+  }
+  return undefined;
+}

@@ -1,0 +1,104 @@
+import type { AnswerValue, Answers, StoredAnswer } from '../engine/values.ts';
+
+/**
+ * One declaration as a message sees it — read once at the start of the turn, changed in memory by the engine, and
+ * written back in one statement at the end. It records what changed so the write touches only that.
+ */
+
+/** Who last changed an answer, and when (the database's clock, as text so it compares without time zones). */
+export interface AnswerAuthor { userId: string | null; name: string | null; at: string }
+
+/** Who makes a change, for the answer history. */
+export interface Author { userId?: string; channel?: string }
+
+export interface AnswerChange { questionId: string; value: AnswerValue | null; skipped: boolean; note?: string | null }
+
+export interface HistoryEntry { questionId: string; oldValue: AnswerValue | null; newValue: AnswerValue | null; note: string | null; userId: string | null; channel: string | null }
+
+export interface DeclarationStateInit {
+  id: string;
+  flowId: string;
+  organisationId: string;
+  /** The organisation's directory row, for `org.*` in expressions. */
+  orgExtra: Record<string, unknown>;
+  status: string;
+  /** The section the declaration was last worked on (anyone's): where a new operator starts. */
+  currentSectionId: string | null;
+  answers: Answers;
+  authors: Record<string, AnswerAuthor>;
+  statuses: Record<string, string>;
+  /** This operator's own position: their section and their section machines' snapshots. */
+  cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
+}
+
+export class DeclarationState {
+  readonly id: string;
+  readonly flowId: string;
+  readonly organisationId: string;
+  readonly orgExtra: Record<string, unknown>;
+  readonly authors: Record<string, AnswerAuthor>;
+  /** When this operator's cursor was last written (null: never worked on this declaration). */
+  readonly cursorUpdatedAt: string | null;
+  answers: Answers;
+  statuses: Record<string, string>;
+  snapshots: Record<string, unknown>;
+  /** The operator's section. */
+  sectionId: string | null;
+  status: string;
+
+  /** What this turn changed, for the write. */
+  readonly changedAnswers = new Map<string, StoredAnswer & { updatedById: string | null }>();
+  readonly history: HistoryEntry[] = [];
+  readonly changedStatuses = new Set<string>();
+  cursorChanged = false;
+  positionChanged = false;
+
+  constructor(init: DeclarationStateInit) {
+    this.id = init.id;
+    this.flowId = init.flowId;
+    this.organisationId = init.organisationId;
+    this.orgExtra = init.orgExtra;
+    this.authors = init.authors;
+    this.answers = init.answers;
+    this.statuses = init.statuses;
+    this.status = init.status;
+    this.snapshots = init.cursor?.snapshots ?? {};
+    this.sectionId = init.cursor?.sectionId ?? init.currentSectionId;
+    this.cursorUpdatedAt = init.cursor?.updatedAt ?? null;
+  }
+
+  /** Save an answer and its history entry (old value, new value, 情况说明, who). */
+  saveAnswer(change: AnswerChange, author: Author): void {
+    const old = this.answers[change.questionId];
+    const stored: StoredAnswer = { value: change.value, skipped: change.skipped, note: change.note ?? null };
+    this.answers = { ...this.answers, [change.questionId]: stored };
+    this.changedAnswers.set(change.questionId, { ...stored, updatedById: author.userId ?? null });
+    this.history.push({
+      questionId: change.questionId,
+      oldValue: old?.value ?? null,
+      newValue: change.value,
+      note: change.note ?? null,
+      userId: author.userId ?? null,
+      channel: author.channel ?? null,
+    });
+  }
+
+  saveSnapshot(sectionId: string, snapshot: unknown): void {
+    this.snapshots = { ...this.snapshots, [sectionId]: snapshot };
+    this.cursorChanged = true;
+  }
+
+  markStatus(sectionId: string, status: string): void {
+    if (this.statuses[sectionId] === status) return;
+    this.statuses = { ...this.statuses, [sectionId]: status };
+    this.changedStatuses.add(sectionId);
+  }
+
+  /** The operator is now in `sectionId`; the declaration is complete or not. */
+  moveTo(sectionId: string, status: string): void {
+    if (this.sectionId !== sectionId) this.cursorChanged = true;
+    this.sectionId = sectionId;
+    this.status = status;
+    this.positionChanged = true;
+  }
+}

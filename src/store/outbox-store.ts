@@ -1,0 +1,42 @@
+import type { Sql } from './sql.ts';
+
+/**
+ * The outbox: replies and pushes waiting for their channel's sender. A chat's entries go out one at a time in the
+ * order they were written; an entry being sent is leased, so two senders (two processes) never send it at once, and a
+ * sender that died mid-send leaves it to be taken over when the lease runs out.
+ */
+
+export interface OutboxItem { id: string; chatId: string; views: unknown[]; attempts: number }
+
+/**
+ * Takes the oldest unsent entry of each chat of `channel` (of `chatId` only, when given) that no live sender holds, and
+ * leases it for `leaseSeconds`. A chat whose oldest entry is leased gives nothing: its later entries wait their turn.
+ */
+export async function claimOutbox(sql: Sql, channel: string, options: { chatId?: string; limit?: number; leaseSeconds?: number } = {}): Promise<OutboxItem[]> {
+  const rows = await sql.query<OutboxItem & { id: string | number }>(
+    `UPDATE "Outbox" o SET "leasedUntil" = CURRENT_TIMESTAMP + make_interval(secs => $3), "attempts" = o."attempts" + 1
+      WHERE o."id" IN (
+              SELECT DISTINCT ON ("chatId") "id" FROM "Outbox"
+               WHERE "channel" = $1 AND "sentAt" IS NULL AND ($2::text IS NULL OR "chatId" = $2)
+               ORDER BY "chatId", "id"
+               LIMIT $4)
+        AND (o."leasedUntil" IS NULL OR o."leasedUntil" < CURRENT_TIMESTAMP)
+      RETURNING o."id", o."chatId", o."views", o."attempts"`,
+    [channel, options.chatId ?? null, options.leaseSeconds ?? 60, options.limit ?? 100],
+  );
+  return rows.map((r) => ({ ...r, id: String(r.id) })).sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+export async function markSent(sql: Sql, id: string): Promise<void> {
+  await sql.query(`UPDATE "Outbox" SET "sentAt" = CURRENT_TIMESTAMP, "leasedUntil" = NULL, "lastError" = NULL WHERE "id" = $1`, [id]);
+}
+
+/** A failed attempt: recorded (without the message's content), and tried again after `retrySeconds`. */
+export async function markFailed(sql: Sql, id: string, error: string, retrySeconds: number): Promise<void> {
+  await sql.query(`UPDATE "Outbox" SET "lastError" = $2, "leasedUntil" = CURRENT_TIMESTAMP + make_interval(secs => $3) WHERE "id" = $1`, [id, error.slice(0, 500), retrySeconds]);
+}
+
+/** A push (nothing was asked): written straight to the outbox. */
+export async function enqueuePush(sql: Sql, entry: { channel: string; chatId: string; views: unknown[] }): Promise<void> {
+  await sql.query(`INSERT INTO "Outbox" ("channel", "chatId", "views") VALUES ($1, $2, $3::jsonb)`, [entry.channel, entry.chatId, JSON.stringify(entry.views)]);
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
+import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
+import type { Sql } from './sql.ts';
+
+/**
+ * The message path's reads and writes, in plain SQL: lock the chat, read everything the message needs in one
+ * statement, write everything it changed in one more. With BEGIN and COMMIT an ordinary turn is five round trips.
+ */
+
+export interface LockedChat { identityId: string; userId: string; declarationId: string | null }
+
+/**
+ * Locks the chat's identity row — one message of a chat at a time, in order, across processes — and the declaration it
+ * has open, so that two people's messages on one declaration are decided one after the other. Everything the turn
+ * decides on is read after this, in a statement of its own, so it sees whatever the previous holder committed.
+ */
+export async function lockChat(sql: Sql, channel: string, externalId: string): Promise<LockedChat | null> {
+  const rows = await sql.query<LockedChat>(
+    `SELECT ci."id" AS "identityId", ci."userId",
+            (SELECT d."id" FROM "Declaration" d WHERE d."id" = ci."activeDeclarationId" FOR UPDATE) AS "declarationId"
+       FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2 FOR UPDATE OF ci`,
+    [channel, externalId],
+  );
+  return rows[0] ?? null;
+}
+
+/** A person seen for the first time. A clash with a concurrent first message is a unique violation: the caller retries. */
+export async function createPerson(sql: Sql, person: { channel: string; externalId: string; chatId: string; name: string }): Promise<void> {
+  await sql.query(
+    `WITH u AS (INSERT INTO "User" ("id", "displayName") VALUES ($1, $2) RETURNING "id")
+     INSERT INTO "ChatIdentity" ("id", "channel", "externalId", "userId", "chatId") SELECT $3, $4, $5, u."id", $6 FROM u`,
+    [randomUUID(), person.name, randomUUID(), person.channel, person.externalId, person.chatId],
+  );
+}
+
+export interface Person {
+  identityId: string;
+  userId: string;
+  displayName: string;
+  role: string;
+  chatId: string | null;
+  chatState: unknown;
+  activeDeclarationId: string | null;
+}
+
+export interface TurnData {
+  /** The inbound message's key was processed before. */
+  seen: boolean;
+  person: Person;
+  declaration: DeclarationState | null;
+}
+
+interface DeclarationRow {
+  declaration: { id: string; flowId: string; organisationId: string; status: string; currentSectionId: string | null; orgExtra: Record<string, unknown> | null } | null;
+  answers: { q: string; v: unknown; s: boolean; n: string | null; by: string | null; name: string | null; at: string }[] | null;
+  statuses: Record<string, string> | null;
+  cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
+}
+
+/** The select list reading a declaration (`$d`), its answers with who changed them, its sections' statuses and `$u`'s cursor. */
+const declarationColumns = (d: string, u: string) => `
+  (SELECT json_build_object('id', d."id", 'flowId', d."flowId", 'organisationId', d."organisationId", 'status', d."status",
+                            'currentSectionId', d."currentSectionId", 'orgExtra', o."extra")
+     FROM "Declaration" d JOIN "Organisation" o ON o."id" = d."organisationId" WHERE d."id" = ${d}) AS "declaration",
+  (SELECT json_agg(json_build_object('q', a."questionId", 'v', a."value", 's', a."skipped", 'n', a."note",
+                                     'by', a."updatedById", 'name', au."displayName", 'at', a."updatedAt"))
+     FROM "Answer" a LEFT JOIN "User" au ON au."id" = a."updatedById" WHERE a."declarationId" = ${d}) AS "answers",
+  (SELECT json_object_agg(sp."sectionId", sp."status") FROM "SectionProgress" sp WHERE sp."declarationId" = ${d}) AS "statuses",
+  (SELECT json_build_object('sectionId', c."sectionId", 'snapshots', c."snapshots", 'updatedAt', c."updatedAt")
+     FROM "OperatorCursor" c WHERE c."userId" = ${u} AND c."declarationId" = ${d}) AS "cursor"`;
+
+function declarationState(row: DeclarationRow): DeclarationState | null {
+  const d = row.declaration;
+  if (!d) return null;
+  const answers: Answers = {};
+  const authors: Record<string, AnswerAuthor> = {};
+  for (const a of row.answers ?? []) {
+    const parsed = StoredAnswerSchema.safeParse({ value: a.v, skipped: a.s, note: a.n });
+    // A row that no longer parses (schema drift) is treated as unanswered rather than crashing the conversation.
+    if (!parsed.success) continue;
+    answers[a.q] = parsed.data;
+    authors[a.q] = { userId: a.by, name: a.name, at: a.at };
+  }
+  return new DeclarationState({
+    id: d.id,
+    flowId: d.flowId,
+    organisationId: d.organisationId,
+    orgExtra: d.orgExtra ?? {},
+    status: d.status,
+    currentSectionId: d.currentSectionId,
+    answers,
+    authors,
+    statuses: row.statuses ?? {},
+    cursor: row.cursor,
+  });
+}
+
+/** Everything one message needs, in one statement: the key, the person, the declaration, its answers, their cursor. */
+export async function loadTurn(sql: Sql, locked: LockedChat, key: string): Promise<TurnData> {
+  const [row] = await sql.query<DeclarationRow & { seen: boolean; person: Person }>(
+    `SELECT
+       EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $1) AS "seen",
+       (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
+                                 'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
+          FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = $2) AS "person",
+       ${declarationColumns('$3', '$4')}`,
+    [key, locked.identityId, locked.declarationId, locked.userId],
+  );
+  return { seen: row.seen, person: row.person, declaration: declarationState(row) };
+}
+
+/** A declaration just opened in this transaction (locked by the caller), as `userId` sees it. */
+export async function loadDeclaration(sql: Sql, declarationId: string, userId: string): Promise<DeclarationState> {
+  const [row] = await sql.query<DeclarationRow>(`SELECT ${declarationColumns('$1', '$2')}`, [declarationId, userId]);
+  return declarationState(row)!;
+}
+
+/** A reply or push to write to the outbox. */
+export interface OutboxEntry { channel: string; chatId: string; inboundKey: string | null; views: unknown[] }
+
+export interface TurnWrite {
+  key: string;
+  channel: string;
+  person: { identityId: string; userId: string; chatId: string; chatState: unknown; activeDeclarationId: string | null };
+  declaration: DeclarationState | null;
+  outbox: OutboxEntry[];
+}
+
+/**
+ * Everything the message changed, in one statement (data-modifying CTEs): answers and their history, section statuses,
+ * the operator's cursor, the declaration's position, the chat's state, the message's key and its replies.
+ */
+export async function saveTurn(sql: Sql, write: TurnWrite): Promise<void> {
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const json = (value: unknown) => `${p(JSON.stringify(value ?? null))}::jsonb`;
+  const parts: string[] = [];
+  const d = write.declaration;
+  if (d && d.changedAnswers.size > 0) {
+    const rows = [...d.changedAnswers].map(([questionId, a]) => ({ id: randomUUID(), questionId, value: a.value, skipped: a.skipped, note: a.note ?? null, by: a.updatedById }));
+    parts.push(`answers AS (
+      INSERT INTO "Answer" ("id", "declarationId", "questionId", "value", "skipped", "note", "updatedById", "updatedAt")
+      SELECT r.id, ${p(d.id)}, r."questionId", CASE WHEN jsonb_typeof(r.value) = 'null' THEN NULL ELSE r.value END, r.skipped, r.note, r.by, CURRENT_TIMESTAMP
+        FROM jsonb_to_recordset(${json(rows)}) AS r(id text, "questionId" text, value jsonb, skipped boolean, note text, by text)
+      ON CONFLICT ("declarationId", "questionId") DO UPDATE
+        SET "value" = EXCLUDED."value", "skipped" = EXCLUDED."skipped", "note" = EXCLUDED."note",
+            "updatedById" = EXCLUDED."updatedById", "updatedAt" = EXCLUDED."updatedAt")`);
+    const history = d.history.map((h) => ({ id: randomUUID(), ...h }));
+    parts.push(`history AS (
+      INSERT INTO "AnswerHistory" ("id", "declarationId", "questionId", "oldValue", "newValue", "note", "userId", "channel", "createdAt")
+      SELECT r.id, ${p(d.id)}, r."questionId",
+             CASE WHEN jsonb_typeof(r."oldValue") = 'null' THEN NULL ELSE r."oldValue" END,
+             CASE WHEN jsonb_typeof(r."newValue") = 'null' THEN NULL ELSE r."newValue" END,
+             r.note, r."userId", r.channel, CURRENT_TIMESTAMP + (r.n * interval '1 microsecond')
+        FROM jsonb_to_recordset(${json(history.map((h, n) => ({ ...h, n })))})
+          AS r(id text, "questionId" text, "oldValue" jsonb, "newValue" jsonb, note text, "userId" text, channel text, n int))`);
+  }
+  if (d && d.changedStatuses.size > 0) {
+    const rows = [...d.changedStatuses].map((sectionId) => ({ id: randomUUID(), sectionId, status: d.statuses[sectionId] }));
+    parts.push(`statuses AS (
+      INSERT INTO "SectionProgress" ("id", "declarationId", "sectionId", "status", "updatedAt")
+      SELECT r.id, ${p(d.id)}, r."sectionId", r.status, CURRENT_TIMESTAMP
+        FROM jsonb_to_recordset(${json(rows)}) AS r(id text, "sectionId" text, status text)
+      ON CONFLICT ("declarationId", "sectionId") DO UPDATE SET "status" = EXCLUDED."status", "updatedAt" = EXCLUDED."updatedAt")`);
+  }
+  if (d && d.cursorChanged) {
+    parts.push(`cursor AS (
+      INSERT INTO "OperatorCursor" ("userId", "declarationId", "sectionId", "snapshots", "updatedAt")
+      VALUES (${p(write.person.userId)}, ${p(d.id)}, ${p(d.sectionId)}, ${json(d.snapshots)}, CURRENT_TIMESTAMP)
+      ON CONFLICT ("userId", "declarationId") DO UPDATE
+        SET "sectionId" = EXCLUDED."sectionId", "snapshots" = EXCLUDED."snapshots", "updatedAt" = EXCLUDED."updatedAt")`);
+  }
+  if (d && d.positionChanged) {
+    parts.push(`declaration AS (
+      UPDATE "Declaration" SET "currentSectionId" = ${p(d.sectionId)}, "status" = ${p(d.status)}, "updatedAt" = CURRENT_TIMESTAMP
+       WHERE "id" = ${p(d.id)})`);
+  }
+  parts.push(`chat AS (
+    UPDATE "ChatIdentity" SET "chatState" = ${json(write.person.chatState ?? {})}, "activeDeclarationId" = ${p(write.person.activeDeclarationId)}, "chatId" = ${p(write.person.chatId)}
+     WHERE "id" = ${p(write.person.identityId)})`);
+  if (write.outbox.length > 0) {
+    parts.push(`outbox AS (
+      INSERT INTO "Outbox" ("channel", "chatId", "inboundKey", "views")
+      SELECT r.channel, r."chatId", r."inboundKey", r.views
+        FROM jsonb_to_recordset(${json(write.outbox.map((entry, n) => ({ ...entry, n })))}) AS r(channel text, "chatId" text, "inboundKey" text, views jsonb, n int)
+       ORDER BY r.n)`);
+  }
+  await sql.query(
+    `WITH ${parts.join(',\n')}
+     INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES (${p(write.key)}, ${p(write.channel)}, ${p(write.person.activeDeclarationId)})`,
+    params,
+  );
+}
