@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,9 +121,10 @@ describe('db migrate', () => {
     const env = { SHENBAO_DATA_DIR: join(tmp, 'migrate-db') };
     const first = await shenbaoWith(env, 'db', 'migrate');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/内置数据库（.*migrate-db）：已应用 1 个新迁移/);
+    const count = readdirSync(join(import.meta.dirname, '../../prisma/migrations'), { withFileTypes: true }).filter((e) => e.isDirectory()).length;
+    expect(first.stdout).toMatch(new RegExp(`内置数据库（.*migrate-db）：已应用 ${count} 个新迁移`));
     const again = await shenbaoWith(env, 'db', 'migrate');
-    expect(again.stdout).toContain('数据库已是最新（已应用 1 个迁移）');
+    expect(again.stdout).toContain(`数据库已是最新（已应用 ${count} 个迁移）`);
   });
 
   it('a database held by another live process is refused in Chinese', async () => {

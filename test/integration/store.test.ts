@@ -1,6 +1,7 @@
 // The persistence layer against every database it can run on: PGlite in memory, PGlite in a folder,
 // and a real PostgreSQL server. Same migrations, same client, same behaviour.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,12 @@ import { isUniqueViolation } from '../../src/store/errors.ts';
 import { packageRoot } from '../../src/store/migrate.ts';
 import { runMigrateCommand } from '../../src/store/migrate-command.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+
+/** The migrations in prisma/migrations, oldest first. */
+const MIGRATIONS = readdirSync(join(import.meta.dirname, '../../prisma/migrations'), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 interface Backend {
   name: string;
@@ -71,20 +78,20 @@ describe.each(backends)('store on $name', (backend) => {
   it('applies the migrations once and records them', async () => {
     expect(db.kind).toBe(backend.kind);
     const first = await db.migrate();
-    expect(first.applied).toHaveLength(1);
+    expect(first.applied).toEqual(MIGRATIONS);
     expect(first.applied[0]).toMatch(/^\d{14}_init$/);
-    expect(await db.migrate()).toEqual({ applied: [], total: 1 });
+    expect(await db.migrate()).toEqual({ applied: [], total: MIGRATIONS.length });
 
     const recorded = await db.prisma.$queryRaw<{ migration_name: string; finished: boolean }[]>`
-      SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations`;
-    expect(recorded).toEqual([{ migration_name: first.applied[0], finished: true }]);
+      SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations ORDER BY migration_name`;
+    expect(recorded).toEqual(MIGRATIONS.map((name) => ({ migration_name: name, finished: true })));
   });
 
   // An in-memory database is gone once closed: there is nothing to reopen.
   it.skipIf(!backend.persistent)('the migrate command finds the database up to date and says so in Chinese', async () => {
     // PGlite serves one process at a time, so the suite's own connection lets go of the folder first.
     if (backend.kind === 'pglite') await db.close();
-    expect(await runMigrateCommand(options)).toContain('数据库已是最新（已应用 1 个迁移）');
+    expect(await runMigrateCommand(options)).toContain(`数据库已是最新（已应用 ${MIGRATIONS.length} 个迁移）`);
     if (backend.kind === 'pglite') db = await openDatabase(options);
   });
 
@@ -258,8 +265,8 @@ describe('PGlite in a folder, across processes', () => {
 
   it('the migrate command reports what it applied on a new folder', async () => {
     const dataDir = join(await tempDir(), 'fresh');
-    expect(await runMigrateCommand({ dataDir })).toMatch(/已应用 1 个新迁移（\d{14}_init），共 1 个迁移/);
-    expect(await runMigrateCommand({ dataDir })).toContain('数据库已是最新（已应用 1 个迁移）');
+    expect(await runMigrateCommand({ dataDir })).toContain(`已应用 ${MIGRATIONS.length} 个新迁移（${MIGRATIONS.join('、')}），共 ${MIGRATIONS.length} 个迁移`);
+    expect(await runMigrateCommand({ dataDir })).toContain(`数据库已是最新（已应用 ${MIGRATIONS.length} 个迁移）`);
   });
 });
 
@@ -272,7 +279,7 @@ describe('PostgreSQL permissions', () => {
       await admin.query('CREATE ROLE app LOGIN; GRANT ALL ON SCHEMA public TO app; REVOKE CREATE ON DATABASE shenbao FROM PUBLIC');
       await admin.end();
       const summary = await runMigrateCommand({ databaseUrl: cluster.url.replace('postgres@', 'app@') });
-      expect(summary).toMatch(/^PostgreSQL（127\.0\.0\.1:\d+\/shenbao）：已应用 1 个新迁移/);
+      expect(summary).toMatch(new RegExp(`^PostgreSQL（127\\.0\\.0\\.1:\\d+/shenbao）：已应用 ${MIGRATIONS.length} 个新迁移`));
     } finally {
       await cluster.stop();
     }

@@ -40,10 +40,10 @@ export function typed(question: Question, value: unknown): string {
 export async function whereIs(chat: ChatHarness, loaded: LoadedFlow) {
   const declaration = await chat.db.prisma.declaration.findFirstOrThrow();
   if (declaration.status === 'completed') return { done: true as const };
-  const progress = await chat.db.prisma.sectionProgress.findUniqueOrThrow({
-    where: { declarationId_sectionId: { declarationId: declaration.id, sectionId: declaration.currentSectionId! } },
-  });
-  const position = positionOf((progress.snapshot as { value?: unknown }).value);
+  // The walk is one operator's: their cursor says where they are.
+  const cursor = await chat.db.prisma.operatorCursor.findFirstOrThrow({ where: { declarationId: declaration.id } });
+  const snapshots = cursor.snapshots as Record<string, { value?: unknown }>;
+  const position = positionOf(snapshots[cursor.sectionId!]?.value);
   return { done: false as const, position, question: position.questionId ? loaded.questions.get(position.questionId) : undefined };
 }
 
