@@ -194,3 +194,36 @@ describe('fill', () => {
     expect(stderr).toContain('无法读取答案文件');
   });
 });
+
+describe('send', () => {
+  it('a notice to a person or to a unit’s operators reaches the console through the outbox, once', async () => {
+    const env = { SHENBAO_DATA_DIR: join(tmp, 'send-db') };
+    const chat = (user: string, input: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile(process.execPath, [BIN, 'chat', '--user', user], { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        );
+        child.stdin!.end(input);
+      });
+    await chat('zhangsan', '首冶新元\n');
+
+    const toPerson = await shenbaoWith(env, 'send', '--to', 'zhangsan', '--text', '请在周五前补齐【三】入驻企业情况。');
+    expect(toPerson.code).toBe(0);
+    expect(toPerson.stdout).toContain('已加入发送队列，共 1 位：zhangsan（console）');
+    const toUnit = await shenbaoWith(env, 'send', '--to', '首冶新元', '--text', '评审会改到下周二。');
+    expect(toUnit.stdout).toContain('共 1 位');
+
+    const next = await chat('zhangsan', '');
+    expect(next).toContain('📢 通知：请在周五前补齐【三】入驻企业情况。');
+    expect(next).toContain('📢 通知：评审会改到下周二。');
+    // Before the conversation picks up again, in the order they were sent.
+    expect(next.indexOf('请在周五前')).toBeLessThan(next.indexOf('评审会'));
+    expect(next.indexOf('评审会')).toBeLessThan(next.indexOf('欢迎回来'));
+    // Sent is sent: the next start does not repeat them.
+    expect(await chat('zhangsan', '')).not.toContain('📢');
+
+    const nobody = await shenbaoWith(env, 'send', '--to', '不存在的人', '--text', '你好');
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('没有找到“不存在的人”');
+  });
+});

@@ -1,0 +1,151 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { openChat, SECTION_ONE, TODAY, type ChatHarness } from '../support/chat.ts';
+import { loadAnswers } from '../../src/store/declaration-repository.ts';
+import { Router } from '../../src/bot/router.ts';
+import { OutboxSender } from '../../src/bot/sender.ts';
+import { plainText } from '../../src/bot/views.ts';
+import { getFlow } from '../../src/flow/loader.ts';
+import { openDatabase } from '../../src/store/database.ts';
+
+/**
+ * The message path every channel shares: one chat at a time across processes, each reply through the outbox once, each
+ * operator's own place in a declaration, and an ordinary message in at most five round trips to the database.
+ */
+
+let server: TestPostgres;
+let databases = 0;
+
+async function freshDatabase(): Promise<string> {
+  const name = `path_${process.pid}_${++databases}`;
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => server?.stop());
+
+const backends = [
+  { name: 'PGlite', open: () => openChat() },
+  { name: 'PostgreSQL', open: async () => openChat({ databaseUrl: await freshDatabase() }) },
+];
+
+describe.each(backends)('on $name', ({ open }) => {
+  it('an answer, 返回, 修改 and a section 确认 each cost at most five round trips', async () => {
+    const chat = await open();
+    const trips = async (text: string) => {
+      const before = chat.db.sql.roundTrips;
+      const reply = await chat.say(text);
+      // What the sender spent delivering is not the message's: count up to the commit.
+      return { reply, trips: chat.db.sql.roundTrips - before - deliveryTrips };
+    };
+    // Delivering one reply: claim it, mark it sent, and the claim that finds nothing more.
+    const deliveryTrips = 3;
+    await chat.say('/start');
+    await chat.say('首冶新元');
+    const answer = await trips('是');
+    expect(answer.reply).toContain('【一】2 基地名称');
+    expect(answer.trips).toBeLessThanOrEqual(5);
+    const back = await trips('返回');
+    expect(back.reply).toContain('【一】1 单位名称');
+    expect(back.trips).toBeLessThanOrEqual(5);
+    for (const line of SECTION_ONE) await chat.say(line);
+    const edit = await trips('修改 2');
+    expect(edit.reply).toContain('【一】2 基地名称');
+    expect(edit.trips).toBeLessThanOrEqual(5);
+    await chat.say('首冶新元创新基地二期');
+    const confirm = await trips('确认');
+    expect(confirm.reply).toContain('✅ 【一】基本情况 已完成');
+    expect(confirm.trips).toBeLessThanOrEqual(5);
+    await chat.close();
+  });
+
+  it('two operators of one organisation answer different questions at the same moment: each answer lands where its operator meant it', async () => {
+    const chat = await open();
+    const [a, b] = [{ user: '王五' }, { user: '李四' }];
+    await chat.say('/start', a);
+    await chat.say('首冶新元', a);
+    for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
+    // 李四 joins where the declaration stands: the first question nobody has answered.
+    await chat.say('/start', b);
+    expect(await chat.say('首冶新元', b)).toContain('第 5/26 题\n四（一）1 是否具有独立法人资格');
+    // 王五 goes back to correct the 注册时间 while 李四 answers the next question.
+    expect(await chat.say('返回', a)).toContain('第 4/26 题');
+    const [ra, rb] = await Promise.all([chat.say('2016-03-01', a), chat.say('是', b)]);
+    const d = await chat.db.prisma.declaration.findFirstOrThrow();
+    const answers = await loadAnswers(chat.db.prisma, d.id);
+    expect(answers.reg_date?.value).toBe('2016-03-01');
+    expect(answers.legal_person?.value).toBe(true);
+    // Each goes on from their own place, past what the other answered — or, if 王五's answer was decided first, at
+    // the question 李四 was answering in that moment.
+    expect(rb).toContain('第 6/26 题');
+    expect(ra).toMatch(/第 [56]\/26 题/);
+    const history = await chat.db.prisma.answerHistory.findMany({ where: { questionId: { in: ['reg_date', 'legal_person'] } }, orderBy: { createdAt: 'asc' } });
+    expect(history.map((h) => [h.questionId, h.newValue])).toEqual(expect.arrayContaining([['reg_date', '2016-03-01'], ['legal_person', true]]));
+    await chat.close();
+  });
+
+  it('when one operator changes the answer the other is looking at, the other is told who and what it is now', async () => {
+    const chat = await open();
+    const [a, b] = [{ user: '王五' }, { user: '李四' }];
+    await chat.say('/start', a);
+    await chat.say('首冶新元', a);
+    for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
+    await chat.say('/start', b);
+    await chat.say('首冶新元', b);
+    // Both are at the fifth question; 王五 answers it, then 李四 comes back to the chat.
+    await chat.say('是', a);
+    const told = await chat.say('/start', b);
+    expect(told).toContain('注意：王五 刚刚修改了本题（四（一）1 是否具有独立法人资格），当前答案：是。');
+    // Said once: the next message carries no notice.
+    expect(await chat.say('/start', b)).not.toContain('刚刚修改了本题');
+    await chat.close();
+  });
+});
+
+describe('two processes on one PostgreSQL', () => {
+  it('one chat’s messages, each delivered to both at once, give the answers one process gives, every reply sent once and in order', async () => {
+    const messages = ['/start', '首冶新元', ...SECTION_ONE.slice(0, 12)];
+    // One process, for reference.
+    const single = await openChat({ databaseUrl: await freshDatabase() });
+    const expected: string[] = [];
+    for (const text of messages) expected.push(await single.say(text, { user: 'op' }));
+    const reference = await loadAnswers(single.db.prisma, (await single.db.prisma.declaration.findFirstOrThrow()).id);
+    await single.close();
+
+    // Two "processes": two routers with their own connection pools and their own senders, like two bot instances.
+    const url = await freshDatabase();
+    const flows = [getFlow('beijing-base-2023')];
+    const dbs = [await openDatabase({ databaseUrl: url }), await openDatabase({ databaseUrl: url })];
+    const routers = dbs.map((db) => new Router({ db, flows, now: () => TODAY }));
+    const delivered: string[] = [];
+    const senders = dbs.map((db) => new OutboxSender({ sql: db.sql, channel: 'test', pollMs: 5, deliver: async (_chat, views) => void delivered.push(plainText(views)) }));
+    senders.forEach((s) => s.start());
+    try {
+      for (const [i, text] of messages.entries()) {
+        const inbound = { channel: 'test' as const, chatId: 'op', userId: 'op', text, idempotencyKey: `m-${i}` };
+        // A platform redelivering to a second instance while the first is still at it.
+        const results = await Promise.all(routers.map((r) => r.handle(inbound)));
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      }
+      const deadline = Date.now() + 10_000;
+      while (delivered.length < messages.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(delivered).toEqual(expected);
+      const answers = await loadAnswers(dbs[0].prisma, (await dbs[0].prisma.declaration.findFirstOrThrow()).id);
+      expect(answers).toEqual(reference);
+      expect(await dbs[0].prisma.outbox.count({ where: { sentAt: null } })).toBe(0);
+    } finally {
+      await Promise.all(senders.map((s) => s.stop()));
+      await Promise.all(dbs.map((db) => db.close()));
+    }
+  });
+});
