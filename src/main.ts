@@ -12,7 +12,7 @@ export function loadAllFlows(): LoadedFlow[] {
 
 async function withRouter<T>(fn: (router: Router, db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
-  const router = new Router({ db, flows: loadAllFlows() });
+  const router = new Router({ db, flows: loadAllFlows(), log: (line) => console.error(line) });
   try {
     return await fn(router, db);
   } finally {

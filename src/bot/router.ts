@@ -1,5 +1,6 @@
 import type { Database } from '../store/database.ts';
-import { isRetryableConflict } from '../store/errors.ts';
+import { isConnectionLost, isRetryableConflict } from '../store/errors.ts';
+import { DatabaseUnavailableError, waitSeconds } from '../store/connect-postgres.ts';
 import { createPerson, lockChat, loadTurn, saveTurn, type OutboxEntry } from '../store/turn-store.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import { isoDateInChina } from '../engine/today.ts';
@@ -28,6 +29,8 @@ export interface RouterOptions {
   flows: LoadedFlow[];
   /** The clock, replaceable in tests. */
   now?: () => Date;
+  /** Where operational trouble is reported (English, never a message's content). */
+  log?: (line: string) => void;
 }
 
 export interface HandleResult {
@@ -59,6 +62,10 @@ export class Router {
     const inbound = InboundSchema.parse(raw);
     const today = isoDateInChina(this.options.now?.() ?? new Date());
     const { sql } = this.options.db;
+    // A database that went away (a restart, a network blip) is waited for: the message in flight is run again once it
+    // is back, under the same key, so it is neither lost nor applied twice.
+    const deadline = Date.now() + waitSeconds() * 1000;
+    let waits = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await sql.transaction(async (tx) => {
@@ -100,6 +107,15 @@ export class Router {
           return { duplicate: false, views: replies };
         });
       } catch (err) {
+        if (isConnectionLost(err)) {
+          if (Date.now() >= deadline) {
+            throw new DatabaseUnavailableError(`数据库连接中断，等待 ${waitSeconds()} 秒后仍未恢复（SHENBAO_DB_WAIT_SECONDS）。这条消息没有处理，已保存的答案不受影响；请检查数据库服务器后重发。`);
+          }
+          if (waits++ === 0) this.options.log?.(`[router] database unreachable (${err instanceof Error ? err.message : String(err)}); retrying the message`);
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 200 * waits)));
+          attempt--;
+          continue;
+        }
         if (!isRetryableConflict(err)) throw err;
         // The same message handled at once by another delivery: its key is in, and its reply is in the outbox.
         if ((await sql.query('SELECT 1 FROM "ProcessedMessage" WHERE "key" = $1', [inbound.idempotencyKey])).length) return { duplicate: true, views: [] };

@@ -5,6 +5,7 @@ import type { Router } from '../bot/router.ts';
 import { OutboxSender } from '../bot/sender.ts';
 import { plainText, type View } from '../bot/views.ts';
 import type { SqlDatabase } from '../store/sql.ts';
+import { DatabaseUnavailableError } from '../store/connect-postgres.ts';
 
 /**
  * The console channel: one line of stdin is one message, replies go to stdout. Interactive in a terminal,
@@ -51,8 +52,14 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
   let n = 0;
 
   const send = async (text: string) => {
-    await options.router.handle({ channel: 'console', chatId: user, userId: user, userName: user, text, idempotencyKey: `console:${session}:${++n}` });
-    await sender.drain(user);
+    try {
+      await options.router.handle({ channel: 'console', chatId: user, userId: user, userName: user, text, idempotencyKey: `console:${session}:${++n}` });
+      await sender.drain(user);
+    } catch (error) {
+      // The database stayed out of reach: say so and keep the console open; nothing saved is lost.
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      write(error.chinese);
+    }
   };
 
   if (interactive) write('申报助手（控制台）。输入答案后回车；输入“帮助”查看可用的说法，Ctrl+D 退出。\n');

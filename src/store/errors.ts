@@ -35,3 +35,13 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isRetryableConflict(error: unknown): boolean {
   return isUniqueViolation(error) || [...codesOf(error)].some((code) => CONFLICTS.has(code));
 }
+
+/** Connection failures and server shutdowns: the server is (for now) out of reach, not the work wrong. */
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** True when `error` says the database could not be reached or went away mid-statement: running the work again later may succeed. */
+export function isConnectionLost(error: unknown): boolean {
+  if ([...codesOf(error)].some((code) => CONNECTION_LOST.has(code))) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /Connection terminated|connection (is )?closed|terminating connection|Client has encountered a connection error/i.test(message);
+}

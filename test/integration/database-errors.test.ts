@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { spawnCli } from '../support/cli-process.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { openChat } from '../support/chat.ts';
 
 /**
  * A DATABASE_URL that cannot be used gets one clear Chinese sentence naming what to check — never a stack trace — and a
@@ -54,5 +55,26 @@ describe('a database that cannot be reached or used', () => {
     const { code, output } = await migrateWith('mysql://localhost/shenbao');
     expect(code).toBe(3);
     expect(output).toContain('DATABASE_URL 应以 postgres:// 或 postgresql:// 开头');
+  });
+});
+
+describe('a server that stops mid-conversation', () => {
+  it('the message in flight waits for it, is handled once it is back, and nothing is lost or doubled', async () => {
+    const own = await startPostgres();
+    try {
+      const chat = await openChat({ databaseUrl: own.url });
+      await chat.say('/start');
+      await chat.say('首冶新元');
+      await own.pause();
+      // The operator's answer arrives while the server is down; the server comes back two seconds later.
+      const reply = chat.say('是', { key: 'in-flight' });
+      setTimeout(() => void own.resume(), 2000);
+      expect(await reply).toContain('【一】2 基地名称');
+      expect(await chat.say('是', { key: 'in-flight' })).toBe('');
+      expect(await chat.db.prisma.answerHistory.count({ where: { questionId: 'unit_name' } })).toBe(1);
+      await chat.close();
+    } finally {
+      await own.stop();
+    }
   });
 });

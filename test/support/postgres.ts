@@ -13,6 +13,10 @@ const run = promisify(execFile);
 export interface TestPostgres {
   /** postgresql://postgres@127.0.0.1:<port>/shenbao — trust authentication, no password. */
   url: string;
+  /** Stops the server, keeping its data (a server going down mid-conversation). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function startPostgres(): Promise<TestPostgres> {
         await exec('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'shenbao']);
         return {
           url: `postgresql://postgres@127.0.0.1:${port}/shenbao`,
+          pause: async () => void (await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])),
+          resume: async () => void (await exec('pg_ctl', ['-D', data, '-l', join(root, 'server.log'), '-o', serverOptions, '-w', '-t', '60', 'start'])),
           stop: async () => {
             await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
             await rm(root, { recursive: true, force: true });
