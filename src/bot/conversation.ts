@@ -2,7 +2,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { formatDerived, formatStored, questionTitle } from '../engine/format.ts';
 import { buildScope, orgScope, type Env } from '../engine/scope.ts';
-import { isPending, openRequired, questionsCounted, type SectionEvent } from '../engine/section-machine.ts';
+import { isPending, openRequired, positionOf, questionsCounted, type SectionEvent } from '../engine/section-machine.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
 import type { MatrixValue } from '../engine/values.ts';
@@ -80,7 +80,8 @@ export class Conversation {
    * last wrote: two people fill one declaration, and neither should overwrite the other unknowingly.
    */
   changedByOthers(): View[] {
-    const { questionId } = this.position();
+    // Where the snapshot says the operator is: no actor is needed to know that.
+    const { questionId } = positionOf((this.state.snapshots[this.current.id] as { value?: unknown } | undefined)?.value);
     const who = questionId ? this.state.authors[questionId] : undefined;
     const since = this.state.cursorUpdatedAt;
     if (!questionId || !who || !since || who.userId === this.ctx.person.userId || who.at <= since) return [];

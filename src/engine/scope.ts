@@ -49,7 +49,23 @@ export function orgScope(entry: Record<string, unknown> | null | undefined): Org
 /** What expressions see besides the answers: today's date and the organisation's directory entry. */
 export interface Env { today: string; org?: OrgValues }
 
+/**
+ * The last scope built for an answers object. Answers are never changed in place (a change makes a new object), so a
+ * message that asks for the scope of the same answers many times — the machine's guards, the reply, the review, the
+ * progress — builds it once.
+ */
+const built = new WeakMap<Answers, { loaded: LoadedFlow; today: string; org: OrgValues | undefined; scope: Scope }>();
+
+/** The scope expressions see for these answers (read-only: shared by everyone who asks for the same answers). */
 export function buildScope(loaded: LoadedFlow, answers: Answers, env: Env): Scope {
+  const hit = built.get(answers);
+  if (hit && hit.loaded === loaded && hit.today === env.today && hit.org === env.org) return hit.scope;
+  const scope = Object.freeze(computeScope(loaded, answers, env)) as Scope;
+  built.set(answers, { loaded, today: env.today, org: env.org, scope });
+  return scope;
+}
+
+function computeScope(loaded: LoadedFlow, answers: Answers, env: Env): Scope {
   const scope: Scope = { ...loaded.constants, ...env.org, today: env.today };
   for (const [id, question] of loaded.questions) {
     if (question.type === 'derived') continue;
