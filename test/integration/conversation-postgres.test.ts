@@ -1,25 +1,12 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { createDatabase, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { openChat, SECTION_ONE, type ChatHarness } from '../support/chat.ts';
 import { loadAnswers } from '../../src/store/declaration-repository.ts';
 
 /** The declaration conversation on a real PostgreSQL server (Debian's package), with two routers sharing it. */
 
 let server: TestPostgres;
-let databases = 0;
-
-/** A fresh database on the shared test cluster, so tests do not see each other's rows. */
-async function freshDatabase(): Promise<string> {
-  const name = `conv_${process.pid}_${++databases}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const freshDatabase = () => createDatabase(server, 'conv');
 
 beforeAll(async () => {
   server = await startPostgres();

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { createDatabase, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { openChat, SECTION_ONE, TODAY, type ChatHarness } from '../support/chat.ts';
 import { loadAnswers } from '../../src/store/declaration-repository.ts';
 import { Router } from '../../src/bot/router.ts';
@@ -15,18 +14,7 @@ import { openDatabase } from '../../src/store/database.ts';
  */
 
 let server: TestPostgres;
-let databases = 0;
-
-async function freshDatabase(): Promise<string> {
-  const name = `path_${process.pid}_${++databases}`;
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const freshDatabase = () => createDatabase(server, 'path');
 
 beforeAll(async () => {
   server = await startPostgres();
@@ -37,6 +25,16 @@ const backends = [
   { name: 'PGlite', open: () => openChat() },
   { name: 'PostgreSQL', open: async () => openChat({ databaseUrl: await freshDatabase() }) },
 ];
+
+/** 王五 opens the declaration and answers its first four questions; 李四 joins it. */
+async function twoOperators(chat: ChatHarness) {
+  const [a, b] = [{ user: '王五' }, { user: '李四' }];
+  await chat.say('/start', a);
+  await chat.say('首冶新元', a);
+  for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
+  await chat.say('/start', b);
+  return { a, b, joined: await chat.say('首冶新元', b) };
+}
 
 describe.each(backends)('on $name', ({ open }) => {
   it('an answer, 返回, 修改 and a section 确认 each cost at most five round trips', async () => {
@@ -70,13 +68,9 @@ describe.each(backends)('on $name', ({ open }) => {
 
   it('two operators of one organisation answer different questions at the same moment: each answer lands where its operator meant it', async () => {
     const chat = await open();
-    const [a, b] = [{ user: '王五' }, { user: '李四' }];
-    await chat.say('/start', a);
-    await chat.say('首冶新元', a);
-    for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
+    const { a, b, joined } = await twoOperators(chat);
     // 李四 joins where the declaration stands: the first question nobody has answered.
-    await chat.say('/start', b);
-    expect(await chat.say('首冶新元', b)).toContain('第 5/26 题\n四（一）1 是否具有独立法人资格');
+    expect(joined).toContain('第 5/26 题\n四（一）1 是否具有独立法人资格');
     // 王五 goes back to correct the 注册时间 while 李四 answers the next question.
     expect(await chat.say('返回', a)).toContain('第 4/26 题');
     const [ra, rb] = await Promise.all([chat.say('2016-03-01', a), chat.say('是', b)]);
@@ -95,12 +89,7 @@ describe.each(backends)('on $name', ({ open }) => {
 
   it('when one operator changes the answer the other is looking at, the other is told who and what it is now', async () => {
     const chat = await open();
-    const [a, b] = [{ user: '王五' }, { user: '李四' }];
-    await chat.say('/start', a);
-    await chat.say('首冶新元', a);
-    for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
-    await chat.say('/start', b);
-    await chat.say('首冶新元', b);
+    const { a, b } = await twoOperators(chat);
     // Both are at the fifth question; 王五 answers it, then 李四 comes back to the chat.
     await chat.say('是', a);
     const told = await chat.say('/start', b);

@@ -98,3 +98,21 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+let created = 0;
+
+/** A new, empty database on a test server, so tests sharing one server do not see each other's rows; returns its URL. */
+export async function createDatabase(server: TestPostgres, prefix = 'db'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${++created}`;
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: server.url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
