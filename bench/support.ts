@@ -3,7 +3,7 @@
  * Nothing here imports the application: the benchmarks reach it only through test/support/chat.ts and the flow loader.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -56,6 +56,7 @@ export interface Verdict { name: string; figure: string; target: string; pass: b
 
 export function printVerdicts(verdicts: Verdict[]): void {
   console.log('');
+  console.log(machineLine());
   console.log('targets');
   const width = Math.max(...verdicts.map((v) => v.name.length));
   for (const v of verdicts) {
@@ -66,3 +67,9 @@ export function printVerdicts(verdicts: Verdict[]): void {
 /** A row of space-aligned columns. */
 export const row = (cells: Array<string | number>, widths: number[]) =>
   cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]!) : String(c).padStart(widths[i]!))).join('  ');
+
+/** The machine's state, printed with the figures: other work on the same cores moves them. */
+export function machineLine(): string {
+  const [one, five] = loadavg();
+  return `machine: ${availableParallelism()} cores, load average ${one!.toFixed(2)} (1 min) ${five!.toFixed(2)} (5 min), node ${process.version}`;
+}

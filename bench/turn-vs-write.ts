@@ -27,7 +27,7 @@ import pg from 'pg';
 import { getFlow } from '../src/flow/loader.ts';
 import { openChat, SECTION_ONE, type ChatHarness } from '../test/support/chat.ts';
 import { startPostgres } from '../test/support/postgres.ts';
-import { intEnv, median, printVerdicts, row, spread, tempDir, timed, type Sample, type Verdict } from './support.ts';
+import { intEnv, median, printVerdicts, row, spread, tempDir, timed, machineLine, type Sample, type Verdict } from './support.ts';
 
 const ROUNDS = intEnv('BENCH_ROUNDS', 5);
 const OPS = intEnv('BENCH_OPS', 40);
@@ -177,6 +177,7 @@ const perRound = (rounds: Round[], kind: keyof Round, of: keyof Sample) => round
 
 console.log(`turn vs raw write — ${ROUNDS} rounds × ${OPS} operations (after ${WARMUP} warm-up), raw row ≈ ${ROW_BYTES} bytes of JSON`);
 console.log('figures: median of the rounds\' medians [min–max over rounds]');
+console.log(machineLine());
 const verdicts: Verdict[] = [];
 for (const backend of BACKENDS) {
   const started = Date.now();
