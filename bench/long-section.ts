@@ -56,10 +56,12 @@ async function oursRound(user: string, answers: number): Promise<{ samples: Samp
     await start(user, ORG);
     const samples: Sample[] = [];
     let last = '';
+    let unexpected = 0;
     for (let i = 1; i <= answers; i++) {
       const { sample, value } = await timed(() => chat.say(answerFor(i), { user }));
       samples.push(sample);
       last = value;
+      if (i < answers && !value.includes(`第 ${i + 1}/${N} 题`) && unexpected++ === 0) console.log(`  warning: answer ${i} did not bring question ${i + 1}; reply began:\n${value.slice(0, 200)}`);
     }
     return { samples, last };
   } finally {
