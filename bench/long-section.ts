@@ -2,8 +2,10 @@
  * Does a turn cost more the further into a long section it is? One section of 300 integer questions
  * (bench/fixtures/long-form, one organisation), filled from the first answer to the last on PGlite in a folder; each
  * round a fresh folder, declaration and user. We time every answer and report answer 1, answer 300 (the last, whose
- * reply is the section's review listing all 300 answers) and, for context, the medians of answers 2–10 and 291–299.
- * Target: answer 300 ÷ answer 1 ≤ 1.1× (wall).
+ * reply is the section's review listing all 300 answers) and the medians of answers 2–10 and 291–299.
+ * Targets: answer 300 ÷ answer 1 ≤ 1.1× (wall), and the same for answers 291–299 ÷ answers 2–10 — answer 1 does
+ * work of its own (the declaration's first answer) and answer 300 brings the review, so the plain ratio can hide
+ * a growth that the ordinary answers show.
  *
  * The same form built with grammY's conversations plugin (v2, in-memory storage; a loop of `conversation.wait()`
  * with the same validation, the same questions and the same review at the end), driven offline with fake updates
@@ -203,11 +205,12 @@ const lastOrdinary = (of: keyof Sample) => rounds.map((r) => between(r.ours, N -
 const versus = (of: keyof Sample) => rounds.map((r) => at(r.ours, N, of) / at(r.grammy, N, of));
 console.log('');
 console.log(`ours, answer ${N} ÷ answer 1           wall ${spread(growth('wall'), 2, '×')}   CPU ${spread(growth('cpu'), 2, '×')}   target ≤ 1.1×`);
-console.log(`ours, answers ${N - 9}–${N - 1} ÷ answers 2–10  wall ${spread(lastOrdinary('wall'), 2, '×')}   CPU ${spread(lastOrdinary('cpu'), 2, '×')}   (context: without the review)`);
+console.log(`ours, answers ${N - 9}–${N - 1} ÷ answers 2–10  wall ${spread(lastOrdinary('wall'), 2, '×')}   CPU ${spread(lastOrdinary('cpu'), 2, '×')}   target ≤ 1.1× (the same growth without answer 1's own work and the review)`);
 console.log(`ours ÷ grammY at answer ${N}           wall ${spread(versus('wall'), 1, '×')}   CPU ${spread(versus('cpu'), 1, '×')}   target < 1`);
 
 const verdicts: Verdict[] = [
   { name: `ours: answer ${N} ÷ answer 1, wall`, figure: `${median(growth('wall')).toFixed(2)}×`, target: '≤ 1.1×', pass: median(growth('wall')) <= 1.1 },
+  { name: `ours: answers ${N - 9}–${N - 1} ÷ answers 2–10, wall`, figure: `${median(lastOrdinary('wall')).toFixed(2)}×`, target: '≤ 1.1×', pass: median(lastOrdinary('wall')) <= 1.1 },
   { name: `ours ÷ grammY at answer ${N}, wall`, figure: `${median(versus('wall')).toFixed(1)}×`, target: '< 1', pass: median(versus('wall')) < 1 },
   { name: `ours ÷ grammY at answer ${N}, CPU`, figure: `${median(versus('cpu')).toFixed(1)}×`, target: '< 1', pass: median(versus('cpu')) < 1 },
 ];
