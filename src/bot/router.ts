@@ -1,7 +1,7 @@
 import type { Database } from '../store/database.ts';
 import { isConnectionLost, isRetryableConflict } from '../store/errors.ts';
 import { DatabaseUnavailableError, waitSeconds } from '../store/connect-postgres.ts';
-import { createPerson, lockChat, loadTurn, saveTurn, type OutboxEntry } from '../store/turn-store.ts';
+import { createPersonStatement, lockStatement, readStatement, turnData, writeStatement, type OutboxEntry, type TurnData } from '../store/turn-store.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import { isoDateInChina } from '../engine/today.ts';
 import { parseCommand } from './commands.ts';
@@ -69,12 +69,13 @@ export class Router {
     for (let attempt = 1; ; attempt++) {
       try {
         return await sql.transaction(async (tx) => {
-          let locked = await lockChat(tx, inbound.channel, inbound.userId);
-          if (!locked) {
-            await createPerson(tx, { channel: inbound.channel, externalId: inbound.userId, chatId: inbound.chatId, name: inbound.userName ?? inbound.userId });
-            locked = (await lockChat(tx, inbound.channel, inbound.userId))!;
+          const read = [lockStatement(inbound.channel, inbound.userId), readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey)];
+          let data: TurnData | null = turnData((await tx.batch(read))[1][0]);
+          if (!data) {
+            // Someone new: their identity first (a clash with their own concurrent first message is retried).
+            const person = { channel: inbound.channel, externalId: inbound.userId, chatId: inbound.chatId, name: inbound.userName ?? inbound.userId };
+            data = turnData((await tx.batch([createPersonStatement(person), ...read]))[2][0])!;
           }
-          const data = await loadTurn(tx, locked, inbound.idempotencyKey);
           if (data.seen) return { duplicate: true, views: [] };
           const text = inbound.choice ?? inbound.text ?? '';
           const replies: View[] = [];
@@ -97,13 +98,11 @@ export class Router {
             push: (to, views) => void pushes.push({ channel: to.channel, chatId: to.chatId, inboundKey: null, views }),
           };
           await pipeline(ctx);
-          await saveTurn(tx, {
-            key: inbound.idempotencyKey,
-            channel: inbound.channel,
-            person: { identityId: data.person.identityId, userId: data.person.userId, chatId: inbound.chatId, chatState: ctx.chatState, activeDeclarationId: ctx.activeDeclarationId },
-            declaration: ctx.declaration,
-            outbox: [...(replies.length ? [{ channel: inbound.channel, chatId: inbound.chatId, inboundKey: inbound.idempotencyKey, views: replies }] : []), ...pushes],
-          });
+          const reply = replies.length ? [{ channel: inbound.channel, chatId: inbound.chatId, inboundKey: inbound.idempotencyKey, views: replies }] : [];
+          const person = { identityId: data.person.identityId, userId: data.person.userId, chatId: inbound.chatId, chatState: ctx.chatState, activeDeclarationId: ctx.activeDeclarationId };
+          await tx.commitWith([
+            writeStatement({ key: inbound.idempotencyKey, channel: inbound.channel, person, declaration: ctx.declaration, outbox: [...reply, ...pushes] }),
+          ]);
           return { duplicate: false, views: replies };
         });
       } catch (err) {

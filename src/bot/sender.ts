@@ -31,19 +31,22 @@ export class OutboxSender {
 
   constructor(private readonly options: SenderOptions) {}
 
-  /** Sends everything waiting (for one chat, or every chat of the channel) until nothing is left; how many were sent. */
+  /**
+   * Sends everything waiting (for one chat, or every chat of the channel) until nothing is left; how many were sent.
+   * It looks again only while a chat it served has more waiting: right after a reply, that is two statements.
+   */
   async drain(chatId?: string): Promise<number> {
     const { sql, channel, deliver } = this.options;
     let sent = 0;
-    for (;;) {
+    for (let more = true; more; ) {
+      more = false;
       const items = await claimOutbox(sql, channel, { chatId });
-      if (items.length === 0) return sent;
       for (const item of items) {
         const views = Views.safeParse(item.views);
         try {
           if (!views.success) throw new Error(`outbox entry ${item.id} holds no valid views`);
           await deliver(item.chatId, views.data);
-          await markSent(sql, item.id);
+          if (await markSent(sql, item.id)) more = true;
           sent++;
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
@@ -52,6 +55,7 @@ export class OutboxSender {
         }
       }
     }
+    return sent;
   }
 
   /** Looks for waiting entries every `pollMs` until `stop()`. */

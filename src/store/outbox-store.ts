@@ -27,8 +27,14 @@ export async function claimOutbox(sql: Sql, channel: string, options: { chatId?:
   return rows.map((r) => ({ ...r, id: String(r.id) })).sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-export async function markSent(sql: Sql, id: string): Promise<void> {
-  await sql.query(`UPDATE "Outbox" SET "sentAt" = CURRENT_TIMESTAMP, "leasedUntil" = NULL, "lastError" = NULL WHERE "id" = $1`, [id]);
+/** Marks an entry sent; says whether its chat has more entries waiting (so a sender knows whether to look again). */
+export async function markSent(sql: Sql, id: string): Promise<boolean> {
+  const [row] = await sql.query<{ more: boolean }>(
+    `UPDATE "Outbox" o SET "sentAt" = CURRENT_TIMESTAMP, "leasedUntil" = NULL, "lastError" = NULL WHERE o."id" = $1
+     RETURNING EXISTS (SELECT 1 FROM "Outbox" n WHERE n."channel" = o."channel" AND n."chatId" = o."chatId" AND n."sentAt" IS NULL AND n."id" <> o."id") AS "more"`,
+    [id],
+  );
+  return row?.more ?? false;
 }
 
 /** A failed attempt: recorded (without the message's content), and tried again after `retrySeconds`. */

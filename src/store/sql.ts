@@ -1,22 +1,63 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 
 /**
  * Plain SQL on the driver itself, for the message path: Prisma's query compiler and interactive transaction cost more
  * than the work of an ordinary answer, so a turn speaks SQL directly (the schema and migrations stay Prisma's).
  * Parameters are positional ($1…); pass JSON as a string and cast it (`$1::jsonb`).
+ *
+ * A turn sends its statements in two batches — BEGIN, the lock and the read; then the write and COMMIT — each one round
+ * trip. A batch goes as one simple-protocol message, so its parameters are written into the text as escaped literals
+ * (the driver's own escaping); each statement in it still runs after the one before, with its own snapshot.
  */
 
+export interface Statement { text: string; params?: unknown[] }
+
+type Row = Record<string, unknown>;
+
 export interface Sql {
-  query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
+  query<R extends object = Row>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Several statements in one round trip, run in order; each statement's rows. */
+  batch(statements: Statement[]): Promise<Row[][]>;
+}
+
+export interface TransactionSql extends Sql {
+  /** The transaction's last statements, sent together with its COMMIT. */
+  commitWith(statements: Statement[]): Promise<Row[][]>;
 }
 
 export interface SqlDatabase extends Sql {
-  /** BEGIN, the statements `fn` sends, COMMIT — on one connection, released as soon as it is over; ROLLBACK on error. */
-  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
-  /** Statements sent to the database so far, BEGIN and COMMIT included: what the round-trip test counts. */
+  /**
+   * A transaction on one connection, released as soon as it is over. BEGIN goes out with the first statements and
+   * COMMIT with `commitWith` (or on its own when `fn` ends without it); ROLLBACK on error.
+   */
+  transaction<T>(fn: (sql: TransactionSql) => Promise<T>): Promise<T>;
+  /** Messages sent to the database so far (BEGIN and COMMIT counted when they travel alone): what the round-trip test counts. */
   readonly roundTrips: number;
 }
+
+/** A value as an SQL literal, escaped by the driver's rules (objects as JSON text; cast in the statement). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  return pg.escapeLiteral(JSON.stringify(value));
+}
+
+/** One statement with its parameters written in, for a batch. */
+export function inline({ text, params = [] }: Statement): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= params.length) throw new Error(`statement has no parameter $${n}`);
+    return literal(params[i]);
+  });
+}
+
+const script = (statements: Statement[]) => statements.map((s) => inline(s).trim().replace(/;$/, '')).join(';\n');
 
 export function postgresSql(pool: pg.Pool): SqlDatabase {
   let roundTrips = 0;
@@ -24,24 +65,48 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
     roundTrips++;
     return (await client.query(text, params)).rows as R[];
   };
+  const runBatch = async (client: pg.Pool | pg.PoolClient, statements: Statement[]): Promise<Row[][]> => {
+    if (statements.length === 0) return [];
+    roundTrips++;
+    const result = (await client.query(script(statements))) as unknown as pg.QueryResult | pg.QueryResult[];
+    return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Row[]);
+  };
   return {
     get roundTrips() {
       return roundTrips;
     },
     query: (text, params) => run(pool, text, params),
+    batch: (statements) => runBatch(pool, statements),
     async transaction(fn) {
       const client = await pool.connect();
+      let begun = false;
+      let committed = false;
       let broken = false;
+      const begin = (statements: Statement[]) => (begun ? statements : ((begun = true), [{ text: 'BEGIN' }, ...statements]));
+      const skipBegin = (rows: Row[][], statements: Statement[]) => rows.slice(rows.length - statements.length);
       try {
-        await run(client, 'BEGIN');
-        const result = await fn({ query: (text, params) => run(client, text, params) });
-        await run(client, 'COMMIT');
+        const result = await fn({
+          query: async (text, params) => {
+            if (begun) return run(client, text, params);
+            return (await runBatch(client, begin([{ text, params }]))).at(-1) as never[];
+          },
+          batch: async (statements) => skipBegin(await runBatch(client, begin(statements)), statements),
+          commitWith: async (statements) => {
+            const sent = [...begin(statements), { text: 'COMMIT' }];
+            const rows = await runBatch(client, sent);
+            committed = true;
+            return rows.slice(rows.length - 1 - statements.length, rows.length - 1);
+          },
+        });
+        if (begun && !committed) await run(client, 'COMMIT');
         return result;
       } catch (error) {
-        // A broken connection cannot roll back; it is discarded below instead of returned to the pool.
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
+        // A broken connection cannot roll back; it is discarded instead of returned to the pool.
+        if (begun && !committed) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+        }
         throw error;
       } finally {
         client.release(broken);
@@ -50,9 +115,14 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
   };
 }
 
-/** PGlite serves one connection: its own mutex keeps a transaction here apart from Prisma's queries. */
+/** PGlite serves one connection: its own mutex keeps a transaction here apart from every other query. */
 export function pgliteSql(db: PGlite): SqlDatabase {
   let roundTrips = 0;
+  const runBatch = async (exec: (sql: string) => Promise<{ rows: unknown[] }[]>, statements: Statement[]): Promise<Row[][]> => {
+    if (statements.length === 0) return [];
+    roundTrips++;
+    return (await exec(script(statements))).map((r) => r.rows as Row[]);
+  };
   return {
     get roundTrips() {
       return roundTrips;
@@ -61,17 +131,20 @@ export function pgliteSql(db: PGlite): SqlDatabase {
       roundTrips++;
       return (await db.query(text, params)).rows as never[];
     },
+    batch: (statements) => runBatch((sql) => db.exec(sql), statements),
     async transaction(fn) {
-      roundTrips++; // BEGIN
+      roundTrips++; // BEGIN, sent by PGlite
       const result = await db.transaction((tx) =>
         fn({
           async query(text, params) {
             roundTrips++;
             return (await tx.query(text, params)).rows as never[];
           },
+          batch: (statements) => runBatch((sql) => tx.exec(sql), statements),
+          commitWith: (statements) => runBatch((sql) => tx.exec(sql), statements),
         }),
       );
-      roundTrips++; // COMMIT
+      roundTrips++; // COMMIT, sent by PGlite
       return result;
     },
   };

@@ -1,37 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
-import type { Sql } from './sql.ts';
+import type { Sql, Statement } from './sql.ts';
 
 /**
  * The message path's reads and writes, in plain SQL: lock the chat, read everything the message needs in one
- * statement, write everything it changed in one more. With BEGIN and COMMIT an ordinary turn is five round trips.
+ * statement, write everything it changed in one more. The router sends BEGIN, the lock and the read as one batch and
+ * the write with COMMIT as another: an ordinary turn is two round trips to PostgreSQL.
  */
-
-export interface LockedChat { identityId: string; userId: string; declarationId: string | null }
 
 /**
  * Locks the chat's identity row — one message of a chat at a time, in order, across processes — and the declaration it
- * has open, so that two people's messages on one declaration are decided one after the other. Everything the turn
- * decides on is read after this, in a statement of its own, so it sees whatever the previous holder committed.
+ * has open, so that two people's messages on one declaration are decided one after the other. The read goes in the
+ * same batch as a statement of its own, so it sees whatever the previous holder of the locks committed.
  */
-export async function lockChat(sql: Sql, channel: string, externalId: string): Promise<LockedChat | null> {
-  const rows = await sql.query<LockedChat>(
-    `SELECT ci."id" AS "identityId", ci."userId",
-            (SELECT d."id" FROM "Declaration" d WHERE d."id" = ci."activeDeclarationId" FOR UPDATE) AS "declarationId"
-       FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2 FOR UPDATE OF ci`,
-    [channel, externalId],
-  );
-  return rows[0] ?? null;
+export function lockStatement(channel: string, externalId: string): Statement {
+  return {
+    text: `SELECT ci."id", (SELECT d."id" FROM "Declaration" d WHERE d."id" = ci."activeDeclarationId" FOR UPDATE) AS "declarationId"
+             FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2 FOR UPDATE OF ci`,
+    params: [channel, externalId],
+  };
 }
 
 /** A person seen for the first time. A clash with a concurrent first message is a unique violation: the caller retries. */
-export async function createPerson(sql: Sql, person: { channel: string; externalId: string; chatId: string; name: string }): Promise<void> {
-  await sql.query(
-    `WITH u AS (INSERT INTO "User" ("id", "displayName") VALUES ($1, $2) RETURNING "id")
-     INSERT INTO "ChatIdentity" ("id", "channel", "externalId", "userId", "chatId") SELECT $3, $4, $5, u."id", $6 FROM u`,
-    [randomUUID(), person.name, randomUUID(), person.channel, person.externalId, person.chatId],
-  );
+export function createPersonStatement(person: { channel: string; externalId: string; chatId: string; name: string }): Statement {
+  return {
+    text: `WITH u AS (INSERT INTO "User" ("id", "displayName") VALUES ($1, $2) RETURNING "id")
+           INSERT INTO "ChatIdentity" ("id", "channel", "externalId", "userId", "chatId") SELECT $3, $4, $5, u."id", $6 FROM u`,
+    params: [randomUUID(), person.name, randomUUID(), person.channel, person.externalId, person.chatId],
+  };
 }
 
 export interface Person {
@@ -97,17 +94,24 @@ function declarationState(row: DeclarationRow): DeclarationState | null {
 }
 
 /** Everything one message needs, in one statement: the key, the person, the declaration, its answers, their cursor. */
-export async function loadTurn(sql: Sql, locked: LockedChat, key: string): Promise<TurnData> {
-  const [row] = await sql.query<DeclarationRow & { seen: boolean; person: Person }>(
-    `SELECT
-       EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $1) AS "seen",
-       (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
-                                 'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
-          FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = $2) AS "person",
-       ${declarationColumns('$3', '$4')}`,
-    [key, locked.identityId, locked.declarationId, locked.userId],
-  );
-  return { seen: row.seen, person: row.person, declaration: declarationState(row) };
+export function readStatement(channel: string, externalId: string, key: string): Statement {
+  return {
+    text: `WITH me AS (SELECT ci."id", ci."userId", ci."activeDeclarationId" FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2)
+      SELECT
+        EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $3) AS "seen",
+        (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
+                                  'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
+           FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = (SELECT "id" FROM me)) AS "person",
+        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)')}`,
+    params: [channel, externalId, key],
+  };
+}
+
+/** The read's row; null when the chat has no identity yet. */
+export function turnData(row: Record<string, unknown>): TurnData | null {
+  const r = row as unknown as DeclarationRow & { seen: boolean; person: Person | null };
+  if (!r.person) return null;
+  return { seen: r.seen, person: r.person, declaration: declarationState(r) };
 }
 
 /** A declaration just opened in this transaction (locked by the caller), as `userId` sees it. */
@@ -131,7 +135,7 @@ export interface TurnWrite {
  * Everything the message changed, in one statement (data-modifying CTEs): answers and their history, section statuses,
  * the operator's cursor, the declaration's position, the chat's state, the message's key and its replies.
  */
-export async function saveTurn(sql: Sql, write: TurnWrite): Promise<void> {
+export function writeStatement(write: TurnWrite): Statement {
   const params: unknown[] = [];
   const p = (value: unknown) => {
     params.push(value);
@@ -189,9 +193,9 @@ export async function saveTurn(sql: Sql, write: TurnWrite): Promise<void> {
         FROM jsonb_to_recordset(${json(write.outbox.map((entry, n) => ({ ...entry, n })))}) AS r(channel text, "chatId" text, "inboundKey" text, views jsonb, n int)
        ORDER BY r.n)`);
   }
-  await sql.query(
-    `WITH ${parts.join(',\n')}
+  return {
+    text: `WITH ${parts.join(',\n')}
      INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES (${p(write.key)}, ${p(write.channel)}, ${p(write.person.activeDeclarationId)})`,
     params,
-  );
+  };
 }

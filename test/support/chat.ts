@@ -13,6 +13,8 @@ export interface ChatHarness {
   router: Router;
   /** Send one message as the given user; returns the reply text delivered through the outbox ('' when nothing was sent). */
   say(text: string, options?: { user?: string; key?: string }): Promise<string>;
+  /** Round trips to the database of the last message: handling it, and delivering its reply. */
+  lastTrips: { handle: number; delivery: number };
   /** The same, returning the views delivered. */
   views(text: string, options?: { user?: string; key?: string }): Promise<View[]>;
   close(): Promise<void>;
@@ -25,15 +27,20 @@ export async function openChat(options: { databaseUrl?: string; dataDir?: string
   const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: () => TODAY });
   let delivered: View[][] = [];
   const sender = new OutboxSender({ sql: db.sql, channel: 'test', deliver: async (_chat, views) => void delivered.push(views) });
+  const lastTrips = { handle: 0, delivery: 0 };
   const views = async (text: string, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
+    const start = db.sql.roundTrips;
     await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
+    const handled = db.sql.roundTrips;
     delivered = [];
     await sender.drain(user);
+    Object.assign(lastTrips, { handle: handled - start, delivery: db.sql.roundTrips - handled });
     return delivered.flat();
   };
   return {
     db,
     router,
+    lastTrips,
     views,
     async say(text, options) {
       await views(text, options);
