@@ -3,6 +3,7 @@ import { isConnectionLost, isRetryableConflict } from '../store/errors.ts';
 import { DatabaseUnavailableError, waitSeconds } from '../store/connect-postgres.ts';
 import { createPersonStatement, lockStatement, readStatement, turnData, writeStatement, type OutboxEntry, type TurnData } from '../store/turn-store.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
+import { DeclarationCache } from '../store/declaration-cache.ts';
 import { isoDateInChina } from '../engine/today.ts';
 import { parseCommand } from './commands.ts';
 import { compose, type TurnContext } from './context.ts';
@@ -48,6 +49,8 @@ const pipeline = compose([tooLong, switchOrganisation, onboarding, pendingEdit, 
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;
+  /** What this process holds of each chat's declaration, by revision (see DeclarationCache). */
+  private readonly cache = new DeclarationCache();
 
   constructor(private readonly options: RouterOptions) {
     this.flows = new Map(options.flows.map((f) => [f.flow.id, f]));
@@ -69,12 +72,14 @@ export class Router {
     for (let attempt = 1; ; attempt++) {
       try {
         return await sql.transaction(async (tx) => {
-          const read = [lockStatement(inbound.channel, inbound.userId), readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey)];
-          let data: TurnData | null = turnData((await tx.batch(read))[1][0]);
+          const chat = `${inbound.channel}:${inbound.userId}`;
+          const cached = this.cache.get(chat);
+          const read = [lockStatement(inbound.channel, inbound.userId), readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey, cached)];
+          let data: TurnData | null = turnData((await tx.batch(read))[1][0], cached);
           if (!data) {
             // Someone new: their identity first (a clash with their own concurrent first message is retried).
             const person = { channel: inbound.channel, externalId: inbound.userId, chatId: inbound.chatId, name: inbound.userName ?? inbound.userId };
-            data = turnData((await tx.batch([createPersonStatement(person), ...read]))[2][0])!;
+            data = turnData((await tx.batch([createPersonStatement(person), ...read]))[2][0], cached)!;
           }
           if (data.seen) return { duplicate: true, views: [] };
           const text = inbound.choice ?? inbound.text ?? '';
@@ -103,9 +108,12 @@ export class Router {
           await tx.commitWith([
             writeStatement({ key: inbound.idempotencyKey, channel: inbound.channel, person, declaration: ctx.declaration, outbox: [...reply, ...pushes] }),
           ]);
+          this.remember(chat, ctx);
           return { duplicate: false, views: replies };
         });
       } catch (err) {
+        // Whatever was held for this chat may be ahead of what was committed: read it afresh next time.
+        this.cache.forget(`${inbound.channel}:${inbound.userId}`);
         if (isConnectionLost(err)) {
           if (Date.now() >= deadline) {
             throw new DatabaseUnavailableError(`数据库连接中断，等待 ${waitSeconds()} 秒后仍未恢复（SHENBAO_DB_WAIT_SECONDS）。这条消息没有处理，已保存的答案不受影响；请检查数据库服务器后重发。`);
@@ -122,5 +130,15 @@ export class Router {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       }
     }
+  }
+
+  /** After the commit: the chat's declaration as this turn left it, at the revision it now has. */
+  private remember(chat: string, ctx: TurnContext): void {
+    const d = ctx.declaration;
+    if (!d || d.id !== ctx.activeDeclarationId) return this.cache.forget(chat);
+    const authors = { ...d.authors };
+    // Own changes: their time is only compared with other people's cursors after a fresh read, which replaces it.
+    for (const questionId of d.changedAnswers.keys()) authors[questionId] = { userId: ctx.person.userId, name: ctx.person.displayName, at: '' };
+    this.cache.set(chat, { declarationId: d.id, revision: d.revision + (d.changed ? 1 : 0), answers: d.answers, authors, statuses: d.statuses });
   }
 }

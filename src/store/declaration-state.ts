@@ -22,6 +22,7 @@ export interface DeclarationStateInit {
   /** The organisation's directory row, for `org.*` in expressions. */
   orgExtra: Record<string, unknown>;
   status: string;
+  revision: number;
   /** The section the declaration was last worked on (anyone's): where a new operator starts. */
   currentSectionId: string | null;
   answers: Answers;
@@ -39,6 +40,8 @@ export class DeclarationState {
   readonly authors: Record<string, AnswerAuthor>;
   /** When this operator's cursor was last written (null: never worked on this declaration). */
   readonly cursorUpdatedAt: string | null;
+  /** The revision read; one more once this turn's changes are written (see `changed`). */
+  readonly revision: number;
   answers: Answers;
   statuses: Record<string, string>;
   snapshots: Record<string, unknown>;
@@ -62,6 +65,7 @@ export class DeclarationState {
     this.answers = init.answers;
     this.statuses = init.statuses;
     this.status = init.status;
+    this.revision = init.revision;
     this.snapshots = init.cursor?.snapshots ?? {};
     this.sectionId = init.cursor?.sectionId ?? init.currentSectionId;
     this.cursorUpdatedAt = init.cursor?.updatedAt ?? null;
@@ -92,6 +96,11 @@ export class DeclarationState {
     if (this.statuses[sectionId] === status) return;
     this.statuses = { ...this.statuses, [sectionId]: status };
     this.changedStatuses.add(sectionId);
+  }
+
+  /** Whether this turn changed what everyone shares (answers, section statuses): a new revision. */
+  get changed(): boolean {
+    return this.changedAnswers.size > 0 || this.changedStatuses.size > 0;
   }
 
   /** The operator is now in `sectionId`; the declaration is complete or not. */

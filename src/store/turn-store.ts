@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
+import type { CachedDeclaration } from './declaration-cache.ts';
 import type { Sql, Statement } from './sql.ts';
 
 /**
@@ -49,30 +50,38 @@ export interface TurnData {
 }
 
 interface DeclarationRow {
-  declaration: { id: string; flowId: string; organisationId: string; status: string; currentSectionId: string | null; orgExtra: Record<string, unknown> | null } | null;
+  declaration: { id: string; flowId: string; organisationId: string; status: string; currentSectionId: string | null; revision: number; orgExtra: Record<string, unknown> | null } | null;
   answers: { q: string; v: unknown; s: boolean; n: string | null; by: string | null; name: string | null; at: string }[] | null;
   statuses: Record<string, string> | null;
   cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
 }
 
-/** The select list reading a declaration (`$d`), its answers with who changed them, its sections' statuses and `$u`'s cursor. */
-const declarationColumns = (d: string, u: string) => `
+/**
+ * The select list reading a declaration (`d`), its answers with who changed them, its sections' statuses and `u`'s
+ * cursor. `known` is a revision of that declaration the caller holds (or NULL): at that revision the answers and
+ * statuses are not read again (they come back NULL).
+ */
+const declarationColumns = (d: string, u: string, known: string) => `
   (SELECT json_build_object('id', d."id", 'flowId', d."flowId", 'organisationId', d."organisationId", 'status', d."status",
-                            'currentSectionId', d."currentSectionId", 'orgExtra', o."extra")
+                            'currentSectionId', d."currentSectionId", 'revision', d."revision", 'orgExtra', o."extra")
      FROM "Declaration" d JOIN "Organisation" o ON o."id" = d."organisationId" WHERE d."id" = ${d}) AS "declaration",
+  EXISTS (SELECT 1 FROM "Declaration" d WHERE d."id" = ${d} AND d."revision" = ${known}) AS "known",
   (SELECT json_agg(json_build_object('q', a."questionId", 'v', a."value", 's', a."skipped", 'n', a."note",
                                      'by', a."updatedById", 'name', au."displayName", 'at', a."updatedAt"))
-     FROM "Answer" a LEFT JOIN "User" au ON au."id" = a."updatedById" WHERE a."declarationId" = ${d}) AS "answers",
-  (SELECT json_object_agg(sp."sectionId", sp."status") FROM "SectionProgress" sp WHERE sp."declarationId" = ${d}) AS "statuses",
+     FROM "Answer" a LEFT JOIN "User" au ON au."id" = a."updatedById"
+    WHERE a."declarationId" = ${d} AND NOT EXISTS (SELECT 1 FROM "Declaration" k WHERE k."id" = ${d} AND k."revision" = ${known})) AS "answers",
+  (SELECT json_object_agg(sp."sectionId", sp."status") FROM "SectionProgress" sp
+    WHERE sp."declarationId" = ${d} AND NOT EXISTS (SELECT 1 FROM "Declaration" k WHERE k."id" = ${d} AND k."revision" = ${known})) AS "statuses",
   (SELECT json_build_object('sectionId', c."sectionId", 'snapshots', c."snapshots", 'updatedAt', c."updatedAt")
      FROM "OperatorCursor" c WHERE c."userId" = ${u} AND c."declarationId" = ${d}) AS "cursor"`;
 
-function declarationState(row: DeclarationRow): DeclarationState | null {
+function declarationState(row: DeclarationRow & { known?: boolean }, cached?: CachedDeclaration): DeclarationState | null {
   const d = row.declaration;
   if (!d) return null;
-  const answers: Answers = {};
-  const authors: Record<string, AnswerAuthor> = {};
-  for (const a of row.answers ?? []) {
+  const reuse = row.known && cached?.declarationId === d.id && cached.revision === d.revision ? cached : undefined;
+  const answers: Answers = reuse ? reuse.answers : {};
+  const authors: Record<string, AnswerAuthor> = reuse ? reuse.authors : {};
+  for (const a of reuse ? [] : (row.answers ?? [])) {
     const parsed = StoredAnswerSchema.safeParse({ value: a.v, skipped: a.s, note: a.n });
     // A row that no longer parses (schema drift) is treated as unanswered rather than crashing the conversation.
     if (!parsed.success) continue;
@@ -86,15 +95,19 @@ function declarationState(row: DeclarationRow): DeclarationState | null {
     orgExtra: d.orgExtra ?? {},
     status: d.status,
     currentSectionId: d.currentSectionId,
+    revision: d.revision,
     answers,
     authors,
-    statuses: row.statuses ?? {},
+    statuses: reuse ? reuse.statuses : (row.statuses ?? {}),
     cursor: row.cursor,
   });
 }
 
-/** Everything one message needs, in one statement: the key, the person, the declaration, its answers, their cursor. */
-export function readStatement(channel: string, externalId: string, key: string): Statement {
+/**
+ * Everything one message needs, in one statement: the key, the person, the declaration, its answers, their cursor —
+ * the answers and statuses only when `known` is not the declaration's revision now.
+ */
+export function readStatement(channel: string, externalId: string, key: string, known?: CachedDeclaration): Statement {
   return {
     text: `WITH me AS (SELECT ci."id", ci."userId", ci."activeDeclarationId" FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2)
       SELECT
@@ -102,21 +115,22 @@ export function readStatement(channel: string, externalId: string, key: string):
         (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
                                   'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
            FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = (SELECT "id" FROM me)) AS "person",
-        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)')}`,
-    params: [channel, externalId, key],
+        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4 THEN $5::int END)`)}`,
+    // The known revision counts only for the declaration it was read from.
+    params: [channel, externalId, key, known?.declarationId ?? null, known?.revision ?? null],
   };
 }
 
-/** The read's row; null when the chat has no identity yet. */
-export function turnData(row: Record<string, unknown>): TurnData | null {
-  const r = row as unknown as DeclarationRow & { seen: boolean; person: Person | null };
+/** The read's row (with what the caller held at the revision it passed); null when the chat has no identity yet. */
+export function turnData(row: Record<string, unknown>, cached?: CachedDeclaration): TurnData | null {
+  const r = row as unknown as DeclarationRow & { seen: boolean; known: boolean; person: Person | null };
   if (!r.person) return null;
-  return { seen: r.seen, person: r.person, declaration: declarationState(r) };
+  return { seen: r.seen, person: r.person, declaration: declarationState(r, cached) };
 }
 
 /** A declaration just opened in this transaction (locked by the caller), as `userId` sees it. */
 export async function loadDeclaration(sql: Sql, declarationId: string, userId: string): Promise<DeclarationState> {
-  const [row] = await sql.query<DeclarationRow>(`SELECT ${declarationColumns('$1', '$2')}`, [declarationId, userId]);
+  const [row] = await sql.query<DeclarationRow>(`SELECT ${declarationColumns('$1', '$2', 'NULL')}`, [declarationId, userId]);
   return declarationState(row)!;
 }
 
@@ -178,9 +192,11 @@ export function writeStatement(write: TurnWrite): Statement {
       ON CONFLICT ("userId", "declarationId") DO UPDATE
         SET "sectionId" = EXCLUDED."sectionId", "snapshots" = EXCLUDED."snapshots", "updatedAt" = EXCLUDED."updatedAt")`);
   }
-  if (d && d.positionChanged) {
+  if (d && (d.positionChanged || d.changed)) {
+    // A change of answers or statuses is a new revision (what other processes' caches and old buttons are checked against).
     parts.push(`declaration AS (
-      UPDATE "Declaration" SET "currentSectionId" = ${p(d.sectionId)}, "status" = ${p(d.status)}, "updatedAt" = CURRENT_TIMESTAMP
+      UPDATE "Declaration" SET "currentSectionId" = ${p(d.sectionId)}, "status" = ${p(d.status)}, "updatedAt" = CURRENT_TIMESTAMP,
+             "revision" = "revision" + ${d.changed ? 1 : 0}
        WHERE "id" = ${p(d.id)})`);
   }
   parts.push(`chat AS (

@@ -135,4 +135,26 @@ describe('two processes on one PostgreSQL', () => {
       await Promise.all(dbs.map((db) => db.close()));
     }
   });
+
+  it('what one process holds of a declaration is read afresh once another process has changed it', async () => {
+    const url = await freshDatabase();
+    const [one, two] = [await openChat({ databaseUrl: url }), await openChat({ databaseUrl: url })];
+    try {
+      const [a, b] = [{ user: '王五' }, { user: '李四' }];
+      await one.say('/start', a);
+      await one.say('首冶新元', a);
+      for (const line of SECTION_ONE.slice(0, 4)) await one.say(line, a);
+      // 李四, served by the other process, corrects the 注册时间 王五 gave.
+      await two.say('/start', b);
+      await two.say('首冶新元', b);
+      await two.say('修改 【一】4', b);
+      await two.say('2016-03-01', b);
+      // 王五's process held the declaration as it was; his next view of it has 李四's date.
+      expect(await one.say('查看', a)).toContain('2016-03-01');
+      expect(await one.say('查看', a)).not.toContain('2015-06-01');
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
 });

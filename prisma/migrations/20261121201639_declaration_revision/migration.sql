@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Declaration" ADD COLUMN     "revision" INTEGER NOT NULL DEFAULT 0;
