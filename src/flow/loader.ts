@@ -6,8 +6,18 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { FlowSchema, SharedLibrarySchema, type Flow, type Question, type Section, type Evidence, type Vocabulary, type Choice } from './schema.ts';
 
-/** The repository's flows folder, found from this file so the CLI works from any working directory. */
-export const FLOWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../flows');
+/**
+ * The repository's flows folder, found from this file so the CLI works from any working directory: the folder
+ * beside the nearest package.json above it, which holds for the sources and for the build in dist/ alike.
+ */
+export const FLOWS_DIR = join(packageDir(dirname(fileURLToPath(import.meta.url))), 'flows');
+
+function packageDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '../..');
+  }
+}
 
 export interface NormalChoice { value: string; label: string; help?: string }
 
