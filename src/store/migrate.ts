@@ -196,8 +196,10 @@ async function applyOne(session: MigrationSession, file: MigrationFile): Promise
 /**
  * TEST-ONLY hook: with SHENBAO_TEST_PAUSE_AT=<point>, the process prints `SHENBAO_TEST_PAUSED <point>` on stderr and
  * waits there forever, so that test/integration/first-start.test.ts can kill it at exactly that moment. Points:
- * `initdb` (a new embedded database half-made in its temporary folder), `migration` (a migration executed but not
- * committed), `rename` (a new embedded database complete, not yet moved into place). Never set it in production.
+ * `template` (PGlite's initdb has written the template folder, not yet closed: only when there was no template),
+ * `initdb` (a new embedded database copied into its temporary folder, not yet migrated), `migration` (a migration
+ * executed but not committed), `rename` (a new embedded database complete, not yet moved into place). Never set it
+ * in production.
  */
 export async function pauseForTest(point: string): Promise<void> {
   if (process.env.SHENBAO_TEST_PAUSE_AT !== point) return;

@@ -243,6 +243,7 @@ export async function ensureTemplate(parent = join(packageRoot(), 'dist')): Prom
   }
   await removeAbandoned(parent, name);
   const initdb = await PGlite.create(building, { startParams: startParams(false) });
+  await pauseForTest('template');
   await initdb.close();
   await rm(join(building, 'postmaster.pid'), { force: true });
   await rename(building, target).catch(async (error: NodeJS.ErrnoException) => {
