@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOWS_DIR, listFlowIds, loadFlow } from '../../src/flow/loader.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { applyMigrations, defaultMigrationsDir, NO_FILTERS, packageRoot, pendingMigrations, readMigrationFiles, readMigrations } from '../../src/store/migrate.ts';
 import { openEmbeddedDatabase, pgliteSession } from '../../src/store/pglite.ts';
@@ -197,5 +198,20 @@ describe('bookkeeping shared with Prisma', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe('flows at start-up', () => {
+  it('a flow read from the validation cache is exactly the flow validated from its YAML', () => {
+    // A copy outside flows/ is never cached: validated from the YAML every time.
+    const copy = join(tmp, 'flows');
+    cpSync(FLOWS_DIR, copy, { recursive: true });
+    for (const id of listFlowIds()) {
+      loadFlow(join(FLOWS_DIR, id)); // fills the cache if needed
+      const cached = loadFlow(join(FLOWS_DIR, id));
+      const fresh = loadFlow(join(copy, id));
+      expect({ ...cached, dir: '' }).toStrictEqual({ ...fresh, dir: '' });
+    }
+    expect(readdirSync(join(packageRoot(), 'dist', 'flow-cache')).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(listFlowIds().length);
   });
 });
