@@ -4,6 +4,8 @@
  * child's VmHWM (/proc/<pid>/status) read at that moment. Two cases, each a median over BENCH_REPEATS (default 5)
  * runs: an existing embedded database, and a fresh one (a new folder every run). Each figure is printed beside its
  * target and beside the figure measured on the code before the start-up work.
+ * Then the cost of durability: the median time of a one-row commit through Prisma on the embedded database with
+ * fsync at every commit (the default) and without (SHENBAO_EMBEDDED_FSYNC=off).
  *
  *   npx tsx bench/startup.ts            (BENCH_REPEATS=3 for a quicker run)
  *   BENCH_ROOT=/path/to/other/checkout npx tsx bench/startup.ts    (measures that checkout's bin/shenbao.js instead)
@@ -95,6 +97,31 @@ try {
   row('first reply, fresh database', fresh.ms, 'ms', TARGET.freshMs, BEFORE.freshMs);
   row('peak RSS, existing database', existing.peakMiB, 'MiB', TARGET.rssMiB, BEFORE.existingMiB);
   row('peak RSS, fresh database', fresh.peakMiB, 'MiB', TARGET.rssMiB, BEFORE.freshMiB);
+
+  const commits = Number(process.env.BENCH_COMMITS ?? 300);
+  await commitCost(join(tmp, 'warm-up'), 'off', 50); // JIT warm-up, so that neither measured run gets it
+  const on = await commitCost(join(tmp, 'fsync-on'), 'on', commits);
+  const off = await commitCost(join(tmp, 'fsync-off'), 'off', commits);
+  console.log(`commit, fsync on (default)          ${on.toFixed(2).padStart(6)} ms  median of ${commits} one-row UPDATEs through Prisma`);
+  console.log(`commit, SHENBAO_EMBEDDED_FSYNC=off  ${off.toFixed(2).padStart(6)} ms  → durability costs ${(on - off).toFixed(2)} ms per commit`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
+}
+
+async function commitCost(dataDir: string, fsync: 'on' | 'off', rounds: number): Promise<number> {
+  process.env.SHENBAO_EMBEDDED_FSYNC = fsync; // read when the database opens
+  const { openDatabase } = await import('../src/store/database.ts');
+  const db = await openDatabase({ dataDir });
+  try {
+    const organisation = await db.prisma.organisation.create({ data: { flowId: 'bench', seq: 1, unitName: '基准测试单位' } });
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      await db.prisma.organisation.update({ where: { id: organisation.id }, data: { name: `第${i}次` } });
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  } finally {
+    await db.close();
+  }
 }
