@@ -14,8 +14,9 @@ setFlagsFromString('--liftoff-only');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'dist', 'cli.js');
 
-/** The newest modification time of any file under `dir`. */
+/** The newest modification time of any file under `dir` (none when there are no sources: the build is all there is). */
 function newest(dir) {
+  if (!existsSync(dir)) return 0;
   let latest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
