@@ -7,6 +7,8 @@ COPY prisma ./prisma
 COPY prisma.config.ts ./
 RUN npm ci --omit=dev
 COPY . .
+# The bundled CLI and the embedded database template (npm ci ran before the sources were here).
+RUN node scripts/build.js
 ENV SHENBAO_DATA_DIR=/data/pglite
 VOLUME /data
 ENTRYPOINT ["node", "bin/shenbao.js"]

@@ -1,13 +1,24 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync, readdirSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join, resolve, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { FlowSchema, SharedLibrarySchema, type Flow, type Question, type Section, type Evidence, type Vocabulary, type Choice } from './schema.ts';
 
-/** The repository's flows folder, found from this file so the CLI works from any working directory. */
-export const FLOWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../flows');
+/**
+ * The repository's flows folder, found from this file so the CLI works from any working directory: the folder
+ * beside the nearest package.json above it, which holds for the sources and for the build in dist/ alike.
+ */
+export const FLOWS_DIR = join(packageDir(dirname(fileURLToPath(import.meta.url))), 'flows');
+
+function packageDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '../..');
+  }
+}
 
 export interface NormalChoice { value: string; label: string; help?: string }
 
@@ -87,8 +98,15 @@ function readDirectory(file: string, keyColumn: string): DirectoryEntry[] {
   return entries;
 }
 
-/** Load, validate and index one flow folder. Throws FlowError listing every problem with file and path. */
-export function loadFlow(dir: string): LoadedFlow {
+/** A flow validated, with its shared vocabularies: what parsing the YAML and zod produce, and what the cache keeps. */
+interface Validated {
+  flow: Flow;
+  vocabularies: Map<string, Vocabulary>;
+  /** Every file read, for the cache. */
+  sources: string[];
+}
+
+function validate(dir: string): Validated {
   const file = join(dir, 'flow.yaml');
   const raw = readYaml(file) as Record<string, unknown> | null;
   const year = typeof raw?.year === 'number' ? raw.year : 0;
@@ -97,14 +115,86 @@ export function loadFlow(dir: string): LoadedFlow {
   const flow = parsed.data;
 
   const vocabularies = new Map<string, Vocabulary>();
+  const sources = [file];
   for (const name of flow.imports) {
     const libFile = join(dir, '..', '_shared', `${name}.yaml`);
     if (!existsSync(libFile)) throw new FlowError([{ file, path: 'imports', message: `共享词表文件 _shared/${name}.yaml 不存在` }]);
     const lib = SharedLibrarySchema.safeParse(renderYears(readYaml(libFile), year));
     if (!lib.success) throw new FlowError(zodIssues(libFile, lib.error));
     for (const v of lib.data.vocabularies) vocabularies.set(v.id, v);
+    sources.push(libFile);
   }
   for (const v of flow.vocabularies) vocabularies.set(v.id, v);
+  const validated = { flow, vocabularies, sources };
+  storeValidation(dir, validated);
+  return validated;
+}
+
+// Parsing the YAML and validating it is most of a start-up's flow loading (~0.3 s for the four flows); its result is
+// kept as JSON in dist/flow-cache/, keyed by the code that produced it and the content of every file it read. Only
+// successes are kept, so every error is still found and reported by validate().
+
+const CACHE_DIR = join(dirname(FLOWS_DIR), 'dist', 'flow-cache');
+
+/** This module's code and the schema beside it (in the bundle, dist/cli.js holds both): a change invalidates the cache. */
+let codeHash: string | undefined;
+function codeFingerprint(): string {
+  if (codeHash === undefined) {
+    const here = fileURLToPath(import.meta.url);
+    const hash = createHash('sha256');
+    for (const f of [here, join(dirname(here), 'schema.ts')]) if (existsSync(f)) hash.update(readFileSync(f));
+    codeHash = hash.digest('hex');
+  }
+  return codeHash;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const cacheFile = (dir: string) => join(CACHE_DIR, `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16)}.json`);
+
+interface CacheEntry {
+  code: string;
+  sources: Record<string, string>;
+  flow: Flow;
+  vocabularies: [string, Vocabulary][];
+}
+
+/** Only the shipped flows, which every start loads; a test's or an editor's copy elsewhere is validated each time. */
+const cacheable = (dir: string) => resolve(dir).startsWith(FLOWS_DIR + sep);
+
+function cachedValidation(dir: string): Validated | undefined {
+  if (!cacheable(dir)) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(cacheFile(dir), 'utf8')) as CacheEntry;
+    if (entry.code !== codeFingerprint()) return undefined;
+    for (const [file, hash] of Object.entries(entry.sources)) if (sha256(file) !== hash) return undefined;
+    return { flow: entry.flow, vocabularies: new Map(entry.vocabularies), sources: Object.keys(entry.sources) };
+  } catch {
+    return undefined;
+  }
+}
+
+function storeValidation(dir: string, validated: Validated): void {
+  if (!cacheable(dir)) return;
+  try {
+    const entry: CacheEntry = {
+      code: codeFingerprint(),
+      sources: Object.fromEntries(validated.sources.map((f) => [f, sha256(f)])),
+      flow: validated.flow,
+      vocabularies: [...validated.vocabularies],
+    };
+    mkdirSync(CACHE_DIR, { recursive: true });
+    // Written aside and renamed: a reader never sees half a file.
+    const target = cacheFile(dir);
+    writeFileSync(`${target}.${process.pid}`, JSON.stringify(entry));
+    renameSync(`${target}.${process.pid}`, target);
+  } catch {
+    // A read-only installation simply validates at every start.
+  }
+}
+
+/** Load, validate and index one flow folder. Throws FlowError listing every problem with file and path. */
+export function loadFlow(dir: string): LoadedFlow {
+  const { flow, vocabularies } = cachedValidation(dir) ?? validate(dir);
 
   const questions = new Map<string, Question>();
   const sectionOf = new Map<string, Section>();

@@ -5,8 +5,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { applyMigrations, type MigrationResult } from './migrate.ts';
-import { IN_MEMORY, openEmbeddedDatabase } from './pglite.ts';
+import { applyMigrations, type MigrationResult, type MigrationSession } from './migrate.ts';
+import { IN_MEMORY, openEmbeddedDatabase, pgliteSession } from './pglite.ts';
 import { DatabaseUnavailableError, waitForPostgres } from './connect-postgres.ts';
 import { pgliteSql, postgresSql, type SqlDatabase } from './sql.ts';
 
@@ -47,7 +47,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     // Falling back to PGlite here would quietly put the data somewhere nobody looks.
     throw new DatabaseUnavailableError(`DATABASE_URL 应以 postgres:// 或 postgresql:// 开头（现在是“${url.split(':')[0]}:…”）；不设置 DATABASE_URL 则使用内嵌数据库。`);
   }
-  const opened = url ? await openPostgres(url) : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR);
+  const opened = url ? await openPostgres(url) : await openPGlite(options.dataDir ?? DEFAULT_DATA_DIR, options.migrate !== false);
   try {
     const prisma = new PrismaClient({ adapter: opened.adapter });
     const database: Database = {
@@ -95,29 +95,40 @@ async function openPostgres(url: string): Promise<Opened> {
     sql: postgresSql(pool),
     location: `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`,
     migrate: async () => {
-      // The WASM engine takes a session advisory lock and never releases it (freeing the engine does
-      // not close its connection), which would stall the next migrate for the pool's idle timeout.
-      // A connection of its own, closed afterwards, releases the lock.
-      const migrationPool = new pg.Pool({ connectionString: url, max: 1 });
+      // One connection for the whole run: each migration is a transaction on it.
+      const client = await pool.connect();
+      let failed = false;
       try {
-        return await applyMigrations(new PrismaPg(migrationPool));
+        return await applyMigrations(postgresSession(client));
+      } catch (error) {
+        failed = true;
+        throw error;
       } finally {
-        await migrationPool.end();
+        client.release(failed);
       }
     },
     close: () => pool.end(),
   };
 }
 
-async function openPGlite(dataDir: string): Promise<Opened> {
-  const embedded = await openEmbeddedDatabase(dataDir.startsWith(IN_MEMORY) ? dataDir : resolve(dataDir));
+async function openPGlite(dataDir: string, migrateAtOpen: boolean): Promise<Opened> {
+  const embedded = await openEmbeddedDatabase(dataDir.startsWith(IN_MEMORY) ? dataDir : resolve(dataDir), {
+    // A new database is migrated before it is moved into place; the migrate() at open then finds nothing to do.
+    initialise: migrateAtOpen ? (client) => applyMigrations(pgliteSession(client)) : undefined,
+  });
   return {
     kind: 'pglite',
     adapter: embedded.adapter,
     sql: pgliteSql(embedded.client),
     location: embedded.location,
-    // One session serves everything; the engine's advisory lock is re-entrant within it.
-    migrate: () => applyMigrations(embedded.adapter),
+    migrate: () => applyMigrations(pgliteSession(embedded.client)),
     close: embedded.close,
+  };
+}
+
+function postgresSession(client: pg.PoolClient): MigrationSession {
+  return {
+    query: async <R>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as R[],
+    exec: async (script: string) => void (await client.query(script)),
   };
 }
