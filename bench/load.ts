@@ -14,7 +14,13 @@
  * duration (all processes, /proc/stat) is printed too: client and server share the same cores.
  * Targets: ≥ 300 answers/s with p99 < 200 ms.
  *
+ * Each case runs twice: "as fast as replied" (closed loop: every operator sends the moment it has its reply, which
+ * measures capacity; by Little's law its latency is operators ÷ throughput, 200 ÷ 300/s ≈ 0.67 s, so it can never meet
+ * the latency target) and "at 300/s offered" (open loop: the operators between them send 300 answers a second on a
+ * schedule, each latency counted from the scheduled moment, so falling behind shows as latency — the target's case).
+ *
  *   npm run bench:load            BENCH_OPERATORS=200 BENCH_WARMUP_S=5 BENCH_DURATION_S=20 BENCH_WINDOWS=4 BENCH_PROCESSES=1,2
+ *                                 BENCH_RATES=max,300   (max: closed loop; a number: answers/s offered in all)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,7 +43,10 @@ const TARGET_RATE = 300;
 const TARGET_P99 = 200;
 const MARK = '@@bench ';
 
-interface ChildConfig { url: string; flowDir: string; operators: number[]; warmupS: number; durationS: number }
+const RATES = (process.env.BENCH_RATES ?? 'max,300').split(',').map((r) => (r === 'max' ? 0 : Number(r))).filter((r) => Number.isFinite(r) && r >= 0);
+
+/** rate: answers/s offered by all operators together (0: each sends as soon as replied). */
+interface ChildConfig { url: string; flowDir: string; operators: number[]; warmupS: number; durationS: number; rate: number; total: number }
 /** One answer: when it completed (ms after the start time) and how long it took (ms). */
 type Done = [at: number, latency: number];
 /** cpuShare: the child's CPU time over the measured duration ÷ that duration (1 = one core). */
@@ -87,9 +96,17 @@ async function child(config: ChildConfig): Promise<void> {
   await Promise.all(
     config.operators.map(async (i) => {
       const user = `operator-${i}`;
+      // Open loop: operator i's answers are due every `interval` ms, the operators evenly staggered.
+      const interval = config.rate > 0 ? (config.total / config.rate) * 1000 : 0;
+      let due = start + (interval * (i % config.total)) / config.total;
       for (let q = 1; q < QUESTIONS && Date.now() < end; q++) {
-        const t0 = Date.now();
-        const sent = performance.now();
+        if (interval) {
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          due += interval;
+        }
+        // Counted from when it was due (open loop), so a backlog shows as latency rather than as fewer answers.
+        const t0 = interval ? due - interval : Date.now();
+        const sent = performance.now() - (Date.now() - t0);
         try {
           const reply = await chat.say(String(100 + q), { user });
           const latency = performance.now() - sent;
@@ -155,10 +172,10 @@ function cpuTimes(): { busy: number; total: number } | undefined {
   }
 }
 
-interface CaseResult { processes: number; children: ChildResult[]; machineBusy?: number }
+interface CaseResult { processes: number; rate: number; children: ChildResult[]; machineBusy?: number }
 
-async function runCase(adminUrl: string, flowDir: string, processes: number): Promise<CaseResult> {
-  const name = `load_${processes}p`;
+async function runCase(adminUrl: string, flowDir: string, processes: number, rate: number): Promise<CaseResult> {
+  const name = `load_${processes}p_${rate || 'max'}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -170,7 +187,7 @@ async function runCase(adminUrl: string, flowDir: string, processes: number): Pr
 
   const all = Array.from({ length: OPERATORS }, (_, k) => k + 1);
   const children = Array.from({ length: processes }, (_, c) =>
-    startChild({ url, flowDir, operators: all.filter((i) => i % processes === c), warmupS: WARMUP_S, durationS: DURATION_S }),
+    startChild({ url, flowDir, operators: all.filter((i) => i % processes === c), warmupS: WARMUP_S, durationS: DURATION_S, rate, total: OPERATORS }),
   );
   try {
     await Promise.all(children.map((c) => c.ready));
@@ -183,7 +200,7 @@ async function runCase(adminUrl: string, flowDir: string, processes: number): Pr
     const after = cpuTimes();
     const results = await Promise.all(children.map((c) => c.result));
     const machineBusy = before && after ? (after.busy - before.busy) / (after.total - before.total) : undefined;
-    return { processes, children: results, machineBusy };
+    return { processes, rate, children: results, machineBusy };
   } finally {
     for (const c of children) if (c.process.exitCode === null) c.process.kill();
   }
@@ -191,7 +208,7 @@ async function runCase(adminUrl: string, flowDir: string, processes: number): Pr
 
 async function parent(): Promise<void> {
   const directory = Math.max(200, OPERATORS);
-  console.log(`load — ${OPERATORS} operators, each its own organisation and declaration (directory of ${directory}), answering as soon as replied`);
+  console.log(`load — ${OPERATORS} operators, each its own organisation and declaration (directory of ${directory}); offered: ${RATES.map((r) => (r ? `${r}/s` : 'as fast as replied')).join(', ')}`);
   console.log(`PostgreSQL (startPostgres), ${WARMUP_S} s warm-up then ${DURATION_S} s measured in ${WINDOWS} windows; cases: ${PROCESSES.map((p) => `${p} process${p > 1 ? 'es' : ''}`).join(', ')}`);
   console.log(machineLine());
   const flowDir = tempDir('shenbao-bench-load-flow-');
@@ -200,10 +217,12 @@ async function parent(): Promise<void> {
   const cases: CaseResult[] = [];
   try {
     for (const processes of PROCESSES) {
-      const started = Date.now();
-      const result = await runCase(server.url, flowDir.path, processes);
-      cases.push(result);
-      console.log(`  ${processes} process${processes > 1 ? 'es' : ''}: done in ${((Date.now() - started) / 1000).toFixed(1)} s (opening the declarations took ${result.children.map((c) => c.setupS.toFixed(1)).join(' / ')} s)`);
+      for (const rate of RATES) {
+        const started = Date.now();
+        const result = await runCase(server.url, flowDir.path, processes, rate);
+        cases.push(result);
+        console.log(`  ${caseLabel(result)}: done in ${((Date.now() - started) / 1000).toFixed(1)} s (opening the declarations took ${result.children.map((c) => c.setupS.toFixed(1)).join(' / ')} s)`);
+      }
     }
   } finally {
     await server.stop();
@@ -214,7 +233,7 @@ async function parent(): Promise<void> {
   const from = WARMUP_S * 1000;
   const verdicts: Verdict[] = [];
   console.log('');
-  const widths = [12, 22, 10, 10, 22, 8, 11, 14];
+  const widths = [24, 22, 10, 10, 22, 8, 11, 14];
   console.log(row(['', 'answers/s', 'p50', 'p99', 'p99 per window', 'errors', 'CPU/child', 'machine busy'], widths));
   for (const c of cases) {
     const done = c.children.flatMap((r) => r.done);
@@ -226,7 +245,7 @@ async function parent(): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     const errors = c.children.reduce((n, r) => n + r.errors + r.unexpected, 0);
-    const label = `${c.processes} process${c.processes > 1 ? 'es' : ''}`;
+    const label = caseLabel(c);
     console.log(
       row(
         [
@@ -244,10 +263,15 @@ async function parent(): Promise<void> {
     );
     for (const r of c.children) if (r.firstError) console.log(`    first problem: ${r.firstError}`);
     verdicts.push({ name: `${label}: answers/s`, figure: rate.toFixed(1), target: `≥ ${TARGET_RATE}/s`, pass: rate >= TARGET_RATE });
-    verdicts.push({ name: `${label}: p99 latency`, figure: `${p99.toFixed(0)} ms`, target: `< ${TARGET_P99} ms`, pass: p99 < TARGET_P99 });
+    // The latency target is judged where it can be met: at the offered rate, not in the closed loop (see the top).
+    if (c.rate > 0) verdicts.push({ name: `${label}: p99 latency`, figure: `${p99.toFixed(0)} ms`, target: `< ${TARGET_P99} ms`, pass: p99 < TARGET_P99 });
   }
   console.log(`targets: ≥ ${TARGET_RATE} answers/s, p99 < ${TARGET_P99} ms (CPU/child: a child's CPU time ÷ the duration; 100% is one core)`);
   printVerdicts(verdicts);
+}
+
+function caseLabel(c: { processes: number; rate: number }): string {
+  return `${c.processes} process${c.processes > 1 ? 'es' : ''}, ${c.rate ? `${c.rate}/s offered` : 'max'}`;
 }
 
 if (process.argv[2] === '--child') {
