@@ -2,8 +2,11 @@
 // Prisma's P2002 (model queries), P2010 with PostgreSQL's 23505 (raw queries), or a bare driver error.
 
 const UNIQUE_VIOLATION = '23505';
-/** PostgreSQL's serialization failure and deadlock, and Prisma's name for either. */
-const CONFLICTS = new Set(['40001', '40P01', 'P2034', 'TransactionWriteConflict']);
+/**
+ * PostgreSQL's serialization failure and deadlock, and Prisma's name for either; and a prepared statement missing on
+ * the connection (a pooler in front of the server moved us to another one): the next attempt prepares it again.
+ */
+const CONFLICTS = new Set(['40001', '40P01', 'P2034', 'TransactionWriteConflict', '26000']);
 
 /** Every code and kind `error` carries, through the errors it wraps. */
 function codesOf(error: unknown): Set<string> {

@@ -11,7 +11,16 @@ import type { PGlite } from '@electric-sql/pglite';
  * (the driver's own escaping); each statement in it still runs after the one before, with its own snapshot.
  */
 
-export interface Statement { text: string; params?: unknown[] }
+export interface Statement {
+  text: string;
+  params?: unknown[];
+  /**
+   * A name for a statement sent on every message: it is prepared once per connection (PREPARE name AS …) and then
+   * only executed with its values (EXECUTE name(…)), so the database plans it once instead of every time.
+   * Every parameter's type must be clear from the text (cast where it is not: `$1::text`).
+   */
+  name?: string;
+}
 
 type Row = Record<string, unknown>;
 
@@ -57,26 +66,92 @@ export function inline({ text, params = [] }: Statement): string {
   });
 }
 
-const script = (statements: Statement[]) => statements.map((s) => inline(s).trim().replace(/;$/, '')).join(';\n');
+/**
+ * The statements a connection has prepared. After a batch fails nobody knows which of its PREPAREs took effect, so
+ * the next batch on that connection starts with DEALLOCATE ALL and prepares afresh.
+ */
+class PreparedStatements {
+  private readonly names = new Set<string>();
+  private unsure = false;
+
+  /** The batch's text, and for each result whether it is one of `statements`' (not a PREPARE or DEALLOCATE). */
+  script(statements: Statement[]): { text: string; ours: boolean[]; prepared: string[] } {
+    const parts: string[] = [];
+    const ours: boolean[] = [];
+    const prepared: string[] = [];
+    const known = (name: string) => (!this.unsure && this.names.has(name)) || prepared.includes(name);
+    if (this.unsure) {
+      parts.push('DEALLOCATE ALL');
+      ours.push(false);
+    }
+    for (const statement of statements) {
+      const { name, params = [] } = statement;
+      if (name && !known(name)) {
+        parts.push(`PREPARE ${name} AS ${statement.text.trim()}`);
+        ours.push(false);
+        prepared.push(name);
+      }
+      parts.push(name ? `EXECUTE ${name}${params.length ? `(${params.map(literal).join(', ')})` : ''}` : inline(statement).trim());
+      ours.push(true);
+    }
+    return { text: parts.map((p) => p.replace(/;$/, '')).join(';\n'), ours, prepared };
+  }
+
+  succeeded(prepared: string[]): void {
+    if (this.unsure) this.names.clear();
+    this.unsure = false;
+    for (const name of prepared) this.names.add(name);
+  }
+
+  failed(): void {
+    this.unsure = true;
+  }
+}
+
+/** Sends `statements` as one batch through `exec`, keeping the connection's prepared statements in step. */
+async function sendBatch(prepared: PreparedStatements, exec: (text: string) => Promise<Row[][]>, statements: Statement[]): Promise<Row[][]> {
+  const { text, ours, prepared: names } = prepared.script(statements);
+  try {
+    const results = await exec(text);
+    prepared.succeeded(names);
+    return results.filter((_, i) => ours[i]);
+  } catch (error) {
+    prepared.failed();
+    throw error;
+  }
+}
 
 export function postgresSql(pool: pg.Pool): SqlDatabase {
   let roundTrips = 0;
+  // Prepared statements belong to a connection; the pool hands out the same client objects again.
+  const preparedOn = new WeakMap<pg.PoolClient, PreparedStatements>();
   const run = async <R extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) => {
     roundTrips++;
     return (await client.query(text, params)).rows as R[];
   };
-  const runBatch = async (client: pg.Pool | pg.PoolClient, statements: Statement[]): Promise<Row[][]> => {
+  const runBatch = async (client: pg.PoolClient, statements: Statement[]): Promise<Row[][]> => {
     if (statements.length === 0) return [];
+    let prepared = preparedOn.get(client);
+    if (!prepared) preparedOn.set(client, (prepared = new PreparedStatements()));
     roundTrips++;
-    const result = (await client.query(script(statements))) as unknown as pg.QueryResult | pg.QueryResult[];
-    return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Row[]);
+    return sendBatch(prepared, async (text) => {
+      const result = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(result) ? result : [result]).map((r) => r.rows as Row[]);
+    }, statements);
   };
   return {
     get roundTrips() {
       return roundTrips;
     },
     query: (text, params) => run(pool, text, params),
-    batch: (statements) => runBatch(pool, statements),
+    async batch(statements) {
+      const client = await pool.connect();
+      try {
+        return await runBatch(client, statements);
+      } finally {
+        client.release();
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect();
       let begun = false;
@@ -118,10 +193,12 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
 /** PGlite serves one connection: its own mutex keeps a transaction here apart from every other query. */
 export function pgliteSql(db: PGlite): SqlDatabase {
   let roundTrips = 0;
+  // One session for the life of the database.
+  const prepared = new PreparedStatements();
   const runBatch = async (exec: (sql: string) => Promise<{ rows: unknown[] }[]>, statements: Statement[]): Promise<Row[][]> => {
     if (statements.length === 0) return [];
     roundTrips++;
-    return (await exec(script(statements))).map((r) => r.rows as Row[]);
+    return sendBatch(prepared, async (text) => (await exec(text)).map((r) => r.rows as Row[]), statements);
   };
   return {
     get roundTrips() {

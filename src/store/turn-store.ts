@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
 import type { CachedDeclaration } from './declaration-cache.ts';
@@ -18,8 +18,9 @@ import type { Sql, Statement } from './sql.ts';
 export function lockStatement(channel: string, externalId: string): Statement {
   return {
     text: `SELECT ci."id", (SELECT d."id" FROM "Declaration" d WHERE d."id" = ci."activeDeclarationId" FOR UPDATE) AS "declarationId"
-             FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2 FOR UPDATE OF ci`,
+             FROM "ChatIdentity" ci WHERE ci."channel" = $1::text AND ci."externalId" = $2::text FOR UPDATE OF ci`,
     params: [channel, externalId],
+    name: 'shenbao_lock_chat',
   };
 }
 
@@ -109,15 +110,16 @@ function declarationState(row: DeclarationRow & { known?: boolean }, cached?: Ca
  */
 export function readStatement(channel: string, externalId: string, key: string, known?: CachedDeclaration): Statement {
   return {
-    text: `WITH me AS (SELECT ci."id", ci."userId", ci."activeDeclarationId" FROM "ChatIdentity" ci WHERE ci."channel" = $1 AND ci."externalId" = $2)
+    text: `WITH me AS (SELECT ci."id", ci."userId", ci."activeDeclarationId" FROM "ChatIdentity" ci WHERE ci."channel" = $1::text AND ci."externalId" = $2::text)
       SELECT
-        EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $3) AS "seen",
+        EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $3::text) AS "seen",
         (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
                                   'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
            FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = (SELECT "id" FROM me)) AS "person",
-        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4 THEN $5::int END)`)}`,
+        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4::text THEN $5::int END)`)}`,
     // The known revision counts only for the declaration it was read from.
     params: [channel, externalId, key, known?.declarationId ?? null, known?.revision ?? null],
+    name: 'shenbao_read_turn',
   };
 }
 
@@ -151,11 +153,12 @@ export interface TurnWrite {
  */
 export function writeStatement(write: TurnWrite): Statement {
   const params: unknown[] = [];
-  const p = (value: unknown) => {
+  // Typed, so the statement can be prepared: its text depends only on which parts the turn changed.
+  const p = (value: unknown, type = 'text') => {
     params.push(value);
-    return `$${params.length}`;
+    return `$${params.length}::${type}`;
   };
-  const json = (value: unknown) => `${p(JSON.stringify(value ?? null))}::jsonb`;
+  const json = (value: unknown) => p(JSON.stringify(value ?? null), 'jsonb');
   const parts: string[] = [];
   const d = write.declaration;
   if (d && d.changedAnswers.size > 0) {
@@ -209,9 +212,8 @@ export function writeStatement(write: TurnWrite): Statement {
         FROM jsonb_to_recordset(${json(write.outbox.map((entry, n) => ({ ...entry, n })))}) AS r(channel text, "chatId" text, "inboundKey" text, views jsonb, n int)
        ORDER BY r.n)`);
   }
-  return {
-    text: `WITH ${parts.join(',\n')}
-     INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES (${p(write.key)}, ${p(write.channel)}, ${p(write.person.activeDeclarationId)})`,
-    params,
-  };
+  const text = `WITH ${parts.join(',\n')}
+     INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES (${p(write.key)}, ${p(write.channel)}, ${p(write.person.activeDeclarationId)})`;
+  // One prepared statement per shape of write (which of the parts above are in it).
+  return { text, params, name: `shenbao_write_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
 }

@@ -27,32 +27,39 @@ let counter = 0;
 export async function openChat(options: { databaseUrl?: string; dataDir?: string; flows?: LoadedFlow[] } = {}): Promise<ChatHarness> {
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? 'memory://' });
   const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: () => TODAY });
-  let delivered: View[][] = [];
-  const sender = new OutboxSender({ sql: db.sql, channel: 'test', deliver: async (_chat, views) => void delivered.push(views) });
+  // Each chat's deliveries apart, so that several people talking at once each get their own replies.
+  const inbox = new Map<string, View[][]>();
+  const sender = new OutboxSender({
+    sql: db.sql,
+    channel: 'test',
+    deliver: async (chat, views) => void inbox.get(chat)?.push(views),
+  });
+  const collect = async (user: string) => {
+    const mine: View[][] = [];
+    inbox.set(user, mine);
+    try {
+      await sender.drain(user);
+    } finally {
+      inbox.delete(user);
+    }
+    return mine;
+  };
   const lastTrips = { handle: 0, delivery: 0 };
-  const views = async (text: string, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
+  const deliveries = async (text: string, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
     const start = db.sql.roundTrips;
     await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
     const handled = db.sql.roundTrips;
-    delivered = [];
-    await sender.drain(user);
+    const mine = await collect(user);
     Object.assign(lastTrips, { handle: handled - start, delivery: db.sql.roundTrips - handled });
-    return delivered.flat();
+    return mine;
   };
   return {
     db,
     router,
     lastTrips,
-    views,
-    async deliver(user = 'operator-1') {
-      delivered = [];
-      await sender.drain(user);
-      return delivered.map(plainText).join('\n');
-    },
-    async say(text, options) {
-      await views(text, options);
-      return delivered.map(plainText).join('\n');
-    },
+    views: async (text, options) => (await deliveries(text, options)).flat(),
+    deliver: async (user = 'operator-1') => (await collect(user)).map(plainText).join('\n'),
+    say: async (text, options) => (await deliveries(text, options)).map(plainText).join('\n'),
     close: () => db.close(),
   };
 }
