@@ -70,8 +70,19 @@ export const FUNCTIONS: Record<string, (...args: any[]) => unknown> = {
   num: (v: unknown) => toNumber(v),
 };
 
-/** Identifiers an expression reads (question ids or constants), found by a lexical scan that skips strings and calls. */
-export function identifiersOf(expression: string): string[] {
+const identifiers = new Map<string, readonly string[]>();
+
+/**
+ * Identifiers an expression reads (question ids or constants), found by a lexical scan that skips strings and calls;
+ * remembered, since a flow's expressions are few and asked about on every message.
+ */
+export function identifiersOf(expression: string): readonly string[] {
+  let found = identifiers.get(expression);
+  if (!found) identifiers.set(expression, (found = scanIdentifiers(expression)));
+  return found;
+}
+
+function scanIdentifiers(expression: string): readonly string[] {
   const withoutStrings = expression.replace(/"(?:[^"\\]|\\.)*"/g, '""');
   const found = new Set<string>();
   for (const m of withoutStrings.matchAll(/'([^']+)'|([A-Za-z_][A-Za-z0-9_]*)(\s*\()?/g)) {

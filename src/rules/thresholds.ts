@@ -97,6 +97,14 @@ export function evaluateThreshold(loaded: LoadedFlow, threshold: Threshold, answ
   return { ...base, status: 'unknown', reason: `门槛条件${threshold.number}：没有适用的判断规则` };
 }
 
+/** The verdicts last judged for an answers object and scope (answers are never changed in place). */
+const judged = new WeakMap<Answers, { loaded: LoadedFlow; scope: Scope; verdicts: Verdict[] }>();
+
 export function evaluateThresholds(loaded: LoadedFlow, answers: Answers, scope: Scope): Verdict[] {
-  return loaded.flow.thresholds.map((t) => evaluateThreshold(loaded, t, answers, scope));
+  const hit = judged.get(answers);
+  // A reply compares the verdicts before and after a message; "before" is usually what the last message judged.
+  if (hit && hit.loaded === loaded && hit.scope === scope) return hit.verdicts;
+  const verdicts = loaded.flow.thresholds.map((t) => evaluateThreshold(loaded, t, answers, scope));
+  judged.set(answers, { loaded, scope, verdicts });
+  return verdicts;
 }
