@@ -1,4 +1,4 @@
-import type { Sql, Statement } from './sql.ts';
+import type { Sql, SqlDatabase, Statement } from './sql.ts';
 
 /**
  * The outbox: replies and pushes waiting for their channel's sender. A chat's entries go out one at a time in the
@@ -12,7 +12,7 @@ export interface OutboxItem { id: string; chatId: string; views: unknown[]; atte
  * Takes the oldest unsent entry of each chat of `channel` (of `chatId` only, when given) that no live sender holds, and
  * leases it for `leaseSeconds`. A chat whose oldest entry is leased gives nothing: its later entries wait their turn.
  */
-export async function claimOutbox(sql: Sql, channel: string, options: { chatId?: string; limit?: number; leaseSeconds?: number } = {}): Promise<OutboxItem[]> {
+export async function claimOutbox(sql: SqlDatabase, channel: string, options: { chatId?: string; limit?: number; leaseSeconds?: number } = {}): Promise<OutboxItem[]> {
   const rows = (await bookkeeping(sql, {
     text: `UPDATE "Outbox" o SET "leasedUntil" = CURRENT_TIMESTAMP + make_interval(secs => $3::int), "attempts" = o."attempts" + 1
       WHERE o."id" IN (
@@ -20,7 +20,8 @@ export async function claimOutbox(sql: Sql, channel: string, options: { chatId?:
                WHERE "channel" = $1::text AND "sentAt" IS NULL AND ($2::text IS NULL OR "chatId" = $2::text)
                ORDER BY "chatId", "id"
                LIMIT $4::int)
-        AND (o."leasedUntil" IS NULL OR o."leasedUntil" < CURRENT_TIMESTAMP)
+        -- Checked again on the row itself: another sender may have sent it since this statement's snapshot was taken.
+        AND o."sentAt" IS NULL AND (o."leasedUntil" IS NULL OR o."leasedUntil" < CURRENT_TIMESTAMP)
       RETURNING o."id", o."chatId", o."views", o."attempts"`,
     params: [channel, options.chatId ?? null, options.leaseSeconds ?? 60, options.limit ?? 100],
     name: 'shenbao_outbox_claim',
@@ -29,7 +30,7 @@ export async function claimOutbox(sql: Sql, channel: string, options: { chatId?:
 }
 
 /** Marks an entry sent; says whether its chat has more entries waiting (so a sender knows whether to look again). */
-export async function markSent(sql: Sql, id: string): Promise<boolean> {
+export async function markSent(sql: SqlDatabase, id: string): Promise<boolean> {
   const [row] = await bookkeeping(sql, {
     text: `UPDATE "Outbox" o SET "sentAt" = CURRENT_TIMESTAMP, "leasedUntil" = NULL, "lastError" = NULL WHERE o."id" = $1::bigint
      RETURNING EXISTS (SELECT 1 FROM "Outbox" n WHERE n."channel" = o."channel" AND n."chatId" = o."chatId" AND n."sentAt" IS NULL AND n."id" <> o."id") AS "more"`,
@@ -40,12 +41,14 @@ export async function markSent(sql: Sql, id: string): Promise<boolean> {
 }
 
 /**
- * A lease or a “sent” mark lost in a power cut only means an entry is sent again (delivery is at least once anyway),
- * so these commits do not wait for the disk: one round trip, no fsync.
+ * A lease or a “sent” mark lost in a power cut of the database server only means an entry is sent again (delivery is
+ * at least once anyway), so on a server these commits do not wait for the disk: one round trip, no fsync. In-process
+ * (PGlite) such a commit would die with a killed process and every restart would resend the last reply: there they wait.
  */
-async function bookkeeping(sql: Sql, statement: Statement): Promise<Record<string, unknown>[]> {
-  const results = await sql.batch([{ text: 'BEGIN' }, { text: 'SET LOCAL synchronous_commit TO OFF' }, statement, { text: 'COMMIT' }]);
-  return results[2];
+async function bookkeeping(sql: SqlDatabase, statement: Statement): Promise<Record<string, unknown>[]> {
+  const relaxed = sql.inProcess ? [] : [{ text: 'SET LOCAL synchronous_commit TO OFF' }];
+  const results = await sql.batch([{ text: 'BEGIN' }, ...relaxed, statement, { text: 'COMMIT' }]);
+  return results[results.length - 2];
 }
 
 /** A failed attempt: recorded (without the message's content), and tried again after `retrySeconds`. */

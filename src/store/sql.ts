@@ -43,6 +43,11 @@ export interface SqlDatabase extends Sql {
   transaction<T>(fn: (sql: TransactionSql) => Promise<T>): Promise<T>;
   /** Messages sent to the database so far (BEGIN and COMMIT counted when they travel alone): what the round-trip test counts. */
   readonly roundTrips: number;
+  /**
+   * The database runs inside this process (PGlite): a commit that did not wait for the disk dies with the process,
+   * whereas a server keeps it (and writes it out within a moment) when only this process is killed.
+   */
+  readonly inProcess: boolean;
 }
 
 /** A value as an SQL literal, escaped by the driver's rules (objects as JSON text; cast in the statement). */
@@ -143,6 +148,7 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
     get roundTrips() {
       return roundTrips;
     },
+    inProcess: false,
     query: (text, params) => run(pool, text, params),
     async batch(statements) {
       const client = await pool.connect();
@@ -204,6 +210,7 @@ export function pgliteSql(db: PGlite): SqlDatabase {
     get roundTrips() {
       return roundTrips;
     },
+    inProcess: true,
     async query(text, params) {
       roundTrips++;
       return (await db.query(text, params)).rows as never[];

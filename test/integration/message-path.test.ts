@@ -7,6 +7,7 @@ import { OutboxSender } from '../../src/bot/sender.ts';
 import { plainText } from '../../src/bot/views.ts';
 import { getFlow } from '../../src/flow/loader.ts';
 import { openDatabase } from '../../src/store/database.ts';
+import { enqueuePush } from '../../src/store/outbox-store.ts';
 
 /**
  * The message path every channel shares: one chat at a time across processes, each reply through the outbox once, each
@@ -155,6 +156,25 @@ describe('two processes on one PostgreSQL', () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  it('two senders draining one chat’s queue at once send each entry once, in order', async () => {
+    const url = await freshDatabase();
+    const dbs = [await openDatabase({ databaseUrl: url }), await openDatabase({ databaseUrl: url })];
+    const delivered: string[] = [];
+    const senders = dbs.map((db) => new OutboxSender({ sql: db.sql, channel: 'test', pollMs: 1, deliver: async (_chat, views) => void delivered.push(plainText(views)) }));
+    try {
+      const notices = Array.from({ length: 150 }, (_, i) => `通知 ${i + 1}`);
+      for (const text of notices) await enqueuePush(dbs[0].sql, { channel: 'test', chatId: 'op', views: [{ kind: 'text', text }] });
+      senders.forEach((s) => s.start());
+      const deadline = Date.now() + 20_000;
+      while (delivered.length < notices.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(delivered).toEqual(notices);
+    } finally {
+      await Promise.all(senders.map((s) => s.stop()));
+      await Promise.all(dbs.map((db) => db.close()));
     }
   });
 });
