@@ -4,7 +4,7 @@ import type { Check } from '../flow/schema.ts';
 import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
 import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
-import { buildScope, type Env } from './scope.ts';
+import { buildScope, withAnswer, type Env } from './scope.ts';
 import type { AnswerValue, Answers } from './values.ts';
 
 /**
@@ -22,7 +22,7 @@ export type Assessment =
  * question, so that the next message is never mistaken for a note about something else.
  */
 export function assessValue(loaded: LoadedFlow, question: Question, value: AnswerValue, answers: Answers, env: Env): Assessment {
-  const candidate: Answers = { ...answers, [question.id]: { value, skipped: false } };
+  const candidate: Answers = withAnswer(answers, question.id, { value, skipped: false });
   const scope = buildScope(loaded, candidate, env);
   const { errors, warnings } = runChecks(loaded, checksTouching(loaded, question), candidate, scope);
   const about = (check: Check) => checkSubject(loaded, check) ?? question.id;

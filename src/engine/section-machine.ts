@@ -4,7 +4,7 @@ import type { Question, Section } from '../flow/schema.ts';
 import { isAsked, isRelevant, relevance } from '../rules/relevance.ts';
 import { questionTitle } from './format.ts';
 import { assessAnswer, type Assessment } from './assess-answer.ts';
-import { buildScope, type Env, type OrgValues } from './scope.ts';
+import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
 import { collectMatrix } from './matrix-entry.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
@@ -140,10 +140,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
   };
   const relevant = (context: SectionContext, questionId: string) =>
     isRelevant(loaded, loaded.questions.get(questionId)!, scopeOf(context));
-  const withAnswer = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers => ({
-    ...context.answers,
-    [questionId]: { value, skipped, note },
-  });
+  const answeredWith = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers =>
+    withAnswer(context.answers, questionId, { value, skipped, note });
 
   const machine = setup({
     types: {
@@ -206,7 +204,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       })),
       saveAnswer: assign(({ context, event }, p: { questionId: string }) => {
         const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
-        return { answers: withAnswer(context, p.questionId, a.value, false) };
+        return { answers: answeredWith(context, p.questionId, a.value, false) };
       }),
       emitAnswer: emit(({ context, event }, p: { questionId: string }) => {
         const stored = context.answers[p.questionId];
@@ -224,7 +222,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       saveExplained: assign(({ context, event }) => {
         const { questionId, value } = context.pending!;
         const note = (event as { text: string }).text.trim();
-        return { answers: withAnswer(context, questionId, value, false, note), pending: undefined };
+        return { answers: answeredWith(context, questionId, value, false, note), pending: undefined };
       }),
       reportMatrixInvalid: emit(({ context, event }, p: { questionId: string }) => ({
         type: 'error' as const,
@@ -237,11 +235,11 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       reportCollected: emit((_, p: { questionId: string }) => ({ type: 'collected' as const, questionId: p.questionId })),
       saveConfirmed: assign(({ context }) => {
         const { questionId, value } = context.pending!;
-        return { answers: withAnswer(context, questionId, value, false), pending: undefined };
+        return { answers: answeredWith(context, questionId, value, false), pending: undefined };
       }),
       reportRestart: emit({ type: 'notice' as const, message: '好的，请重新逐行填写。' }),
       reportYesNo: emit({ type: 'error' as const, message: '请回答“是”确认以上数据，或“否”重新填写。' }),
-      saveSkipped: assign(({ context }, p: { questionId: string }) => ({ answers: withAnswer(context, p.questionId, null, true) })),
+      saveSkipped: assign(({ context }, p: { questionId: string }) => ({ answers: answeredWith(context, p.questionId, null, true) })),
       clearPending: assign({ pending: undefined }),
       reportRequired: emit({ type: 'error' as const, message: '此题为必填项，不能跳过。请填写后继续；如暂时没有数据，可先回复“目录”去填写其他部分。' }),
       reportNoteInvalid: emit({ type: 'error' as const, message: `请用一两句话说明原因（2–${NOTE_MAX} 字），例如“本年度合同已续签，补充材料随后上传”。如要改填数值，请回复“返回”。` }),

@@ -1,4 +1,5 @@
 import type { AnswerValue, Answers, StoredAnswer } from '../engine/values.ts';
+import { withAnswer } from '../engine/scope.ts';
 
 /**
  * One declaration as a message sees it — read once at the start of the turn, changed in memory by the engine, and
@@ -75,7 +76,7 @@ export class DeclarationState {
   saveAnswer(change: AnswerChange, author: Author): void {
     const old = this.answers[change.questionId];
     const stored: StoredAnswer = { value: change.value, skipped: change.skipped, note: change.note ?? null };
-    this.answers = { ...this.answers, [change.questionId]: stored };
+    this.answers = withAnswer(this.answers, change.questionId, stored);
     this.changedAnswers.set(change.questionId, { ...stored, updatedById: author.userId ?? null });
     this.history.push({
       questionId: change.questionId,
