@@ -4,8 +4,11 @@ import { z } from 'zod';
 
 export const MAX_MESSAGE_CHARS = 5000;
 
+/** Text as PostgreSQL can store it: a NUL character (which no JSON or text column accepts) is dropped. */
+const StorableText = z.string().transform((s) => s.replace(/\u0000/g, ''));
+
 export const InboundFileSchema = z.object({
-  name: z.string(),
+  name: StorableText,
   size: z.number().nonnegative().optional(),
   /** The platform's handle to download the file later. */
   ref: z.string(),
@@ -18,10 +21,10 @@ export const InboundSchema = z.object({
   chatId: z.string().min(1),
   /** The person on the platform. */
   userId: z.string().min(1),
-  userName: z.string().optional(),
-  text: z.string().optional(),
+  userName: StorableText.optional(),
+  text: StorableText.optional(),
   /** A button the person pressed (its value). */
-  choice: z.string().optional(),
+  choice: StorableText.optional(),
   file: InboundFileSchema.optional(),
   /** Unique per platform message: a redelivered message carries the same key and changes nothing. */
   idempotencyKey: z.string().min(1),

@@ -99,6 +99,21 @@ describe.each(backends)('on $name', ({ open }) => {
   });
 });
 
+describe('text the database must store as it was typed', () => {
+  it('quotes, backslashes, SQL and a NUL character in an answer are saved as text, and nothing breaks', async () => {
+    const chat = await openChat();
+    await chat.say('/start');
+    await chat.say('首冶新元');
+    await chat.say('是');
+    const name = "首冶'新元\\基地\"; DROP TABLE \"Answer\"; --";
+    const reply = await chat.say(`${name.slice(0, 4)}\u0000${name.slice(4)}`);
+    expect(reply).toContain('【一】3 注册所在区');
+    const d = await chat.db.prisma.declaration.findFirstOrThrow();
+    expect((await loadAnswers(chat.db.prisma, d.id)).base_name?.value).toBe(name);
+    await chat.close();
+  });
+});
+
 describe('two processes on one PostgreSQL', () => {
   it('one chat’s messages, each delivered to both at once, give the answers one process gives, every reply sent once and in order', async () => {
     const messages = ['/start', '首冶新元', ...SECTION_ONE.slice(0, 12)];
