@@ -145,18 +145,24 @@ async function measure(chat: ChatHarness, raw: RawWriter): Promise<Round[]> {
 
 interface Result { backend: string; rounds: Round[] }
 
+/** Opens the section, measures, and closes both the chat and the raw writer whatever happens. */
+async function measureWith(backend: string, chat: ChatHarness, raw: RawWriter): Promise<Result> {
+  try {
+    await openSection(chat);
+    return { backend, rounds: await measure(chat, raw) };
+  } finally {
+    await raw.close();
+    await chat.close();
+  }
+}
+
 async function runBackend(backend: string): Promise<Result> {
   const flows = [getFlow('beijing-base-2023')];
   if (backend === 'pglite') {
     const dir = tempDir('shenbao-bench-turn-');
-    const chat = await openChat({ dataDir: dir.path, flows });
-    const raw = await pgliteRaw();
     try {
-      await openSection(chat);
-      return { backend, rounds: await measure(chat, raw) };
+      return await measureWith(backend, await openChat({ dataDir: dir.path, flows }), await pgliteRaw());
     } finally {
-      await raw.close();
-      await chat.close();
       dir.remove();
     }
   }
@@ -164,15 +170,7 @@ async function runBackend(backend: string): Promise<Result> {
     const server = await startPostgres();
     try {
       if (backend === 'postgres') await makeDurable(server.url);
-      const chat = await openChat({ databaseUrl: server.url, flows });
-      const raw = await postgresRaw(server.url);
-      try {
-        await openSection(chat);
-        return { backend, rounds: await measure(chat, raw) };
-      } finally {
-        await raw.close();
-        await chat.close();
-      }
+      return await measureWith(backend, await openChat({ databaseUrl: server.url, flows }), await postgresRaw(server.url));
     } finally {
       await server.stop();
     }
