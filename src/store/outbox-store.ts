@@ -47,8 +47,8 @@ export async function markSent(sql: SqlDatabase, id: string): Promise<boolean> {
  */
 async function bookkeeping(sql: SqlDatabase, statement: Statement): Promise<Record<string, unknown>[]> {
   const relaxed = sql.inProcess ? [] : [{ text: 'SET LOCAL synchronous_commit TO OFF' }];
-  const results = await sql.batch([{ text: 'BEGIN' }, ...relaxed, statement, { text: 'COMMIT' }]);
-  return results[results.length - 2];
+  const results = await sql.transaction((tx) => tx.commitWith([...relaxed, statement]));
+  return results[results.length - 1];
 }
 
 /** A failed attempt: recorded (without the message's content), and tried again after `retrySeconds`. */

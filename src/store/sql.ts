@@ -26,7 +26,10 @@ type Row = Record<string, unknown>;
 
 export interface Sql {
   query<R extends object = Row>(text: string, params?: unknown[]): Promise<R[]>;
-  /** Several statements in one round trip, run in order; each statement's rows. */
+  /**
+   * Several statements in one round trip, run in order; each statement's rows. Outside `transaction` a batch must not
+   * open a transaction of its own (BEGIN): on PGlite another caller's statements could land in it.
+   */
   batch(statements: Statement[]): Promise<Row[][]>;
 }
 
@@ -152,10 +155,17 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
     query: (text, params) => run(pool, text, params),
     async batch(statements) {
       const client = await pool.connect();
+      let broken = false;
       try {
         return await runBatch(client, statements);
+      } catch (error) {
+        // A batch that opened a transaction and failed in it must not hand an aborted connection back to the pool.
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async transaction(fn) {
@@ -215,7 +225,15 @@ export function pgliteSql(db: PGlite): SqlDatabase {
       roundTrips++;
       return (await db.query(text, params)).rows as never[];
     },
-    batch: (statements) => runBatch((sql) => db.exec(sql), statements),
+    async batch(statements) {
+      try {
+        return await runBatch((sql) => db.exec(sql), statements);
+      } catch (error) {
+        // The one session must not stay in a transaction the failed batch opened.
+        if (db.isInTransaction()) await db.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
     async transaction(fn) {
       roundTrips++; // BEGIN, sent by PGlite
       const result = await db.transaction((tx) =>
