@@ -8,7 +8,7 @@
  *   back   — the “返回” in between (reported, not judged)
  *   raw    — one autocommit INSERT of a row of similar size (BENCH_ROW_BYTES, default 500 bytes of JSON) with the same
  *            driver against the same place: PostgreSQL, a `pg` client on the same server and database; PGlite, a PGlite
- *            instance on a folder on disk (the product's default is a folder, not memory)
+ *            instance on a folder on disk opened as the product opens one (durable: fsync at every commit)
  *
  * Backends (BENCH_BACKENDS, default all three):
  *   pglite            the product's default, a PGlite folder in the temp dir
@@ -21,11 +21,12 @@
  *
  *   npm run bench:turn            BENCH_ROUNDS=5 BENCH_OPS=40 BENCH_WARMUP=20 BENCH_BACKENDS=pglite,postgres
  */
-import { PGlite } from '@electric-sql/pglite';
+import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { getFlow } from '../src/flow/loader.ts';
+import { openEmbeddedDatabase } from '../src/store/pglite.ts';
 import { openChat, SECTION_ONE, type ChatHarness } from '../test/support/chat.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { intEnv, median, printVerdicts, row, spread, tempDir, timed, machineLine, type Sample, type Verdict } from './support.ts';
@@ -62,14 +63,16 @@ function payload(i: number): string {
 let rawCounter = 0;
 const rawParams = () => [`raw-${process.pid}-${++rawCounter}`, 'operator-1', payload(rawCounter)];
 
+/** A durable raw write on PGlite: opened as the product opens it (fsync at every commit, unless SHENBAO_EMBEDDED_FSYNC=off). */
 async function pgliteRaw(): Promise<RawWriter> {
   const dir = tempDir('shenbao-bench-raw-');
-  const db = await PGlite.create(dir.path);
+  const embedded = await openEmbeddedDatabase(join(dir.path, 'db'));
+  const db = embedded.client;
   await db.exec(CREATE_RAW);
   return {
     insert: () => db.query(INSERT_RAW, rawParams()),
     close: async () => {
-      await db.close();
+      await embedded.close();
       dir.remove();
     },
   };

@@ -74,12 +74,14 @@ export class Router {
         return await sql.transaction(async (tx) => {
           const chat = `${inbound.channel}:${inbound.userId}`;
           const cached = this.cache.get(chat);
-          const read = [lockStatement(inbound.channel, inbound.userId), readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey, cached)];
-          let data: TurnData | null = turnData((await tx.batch(read))[1][0], cached);
+          // The embedded database is one session whose transactions already run one at a time: nothing to lock there.
+          const lock = sql.inProcess ? [] : [lockStatement(inbound.channel, inbound.userId)];
+          const read = [...lock, readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey, cached)];
+          let data: TurnData | null = turnData((await tx.batch(read)).at(-1)![0], cached);
           if (!data) {
             // Someone new: their identity first (a clash with their own concurrent first message is retried).
             const person = { channel: inbound.channel, externalId: inbound.userId, chatId: inbound.chatId, name: inbound.userName ?? inbound.userId };
-            data = turnData((await tx.batch([createPersonStatement(person), ...read]))[2][0], cached)!;
+            data = turnData((await tx.batch([createPersonStatement(person), ...read])).at(-1)![0], cached)!;
           }
           if (data.seen) return { duplicate: true, views: [] };
           const text = inbound.choice ?? inbound.text ?? '';
