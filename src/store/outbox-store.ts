@@ -41,13 +41,14 @@ export async function markSent(sql: SqlDatabase, id: string): Promise<boolean> {
 }
 
 /**
- * A lease or a “sent” mark lost in a power cut of the database server only means an entry is sent again (delivery is
- * at least once anyway), so on a server these commits do not wait for the disk: one round trip, no fsync. In-process
- * (PGlite) such a commit would die with a killed process and every restart would resend the last reply: there they wait.
+ * One statement, committed on its own. A lease or a “sent” mark lost in a power cut of the database server only means
+ * an entry is sent again (delivery is at least once anyway), so on a server it does not wait for the disk. In-process
+ * (PGlite) such a commit would die with a killed process and every restart would resend the last reply: there it
+ * waits, as every embedded commit does.
  */
 async function bookkeeping(sql: SqlDatabase, statement: Statement): Promise<Record<string, unknown>[]> {
-  const relaxed = sql.inProcess ? [] : [{ text: 'SET LOCAL synchronous_commit TO OFF' }];
-  const results = await sql.transaction((tx) => tx.commitWith([...relaxed, statement]));
+  if (sql.inProcess) return (await sql.batch([statement]))[0];
+  const results = await sql.transaction((tx) => tx.commitWith([{ text: 'SET LOCAL synchronous_commit TO OFF' }, statement]));
   return results[results.length - 1];
 }
 

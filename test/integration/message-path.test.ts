@@ -23,8 +23,8 @@ beforeAll(async () => {
 afterAll(async () => server?.stop());
 
 const backends = [
-  // Delivering a reply is a claim and a mark, one round trip each; PGlite sends each one's BEGIN and COMMIT apart.
-  { name: 'PGlite', open: () => openChat(), deliveryTrips: 6 },
+  // Delivering a reply is a claim and a mark, one round trip each.
+  { name: 'PGlite', open: () => openChat(), deliveryTrips: 2 },
   { name: 'PostgreSQL', open: async () => openChat({ databaseUrl: await freshDatabase() }), deliveryTrips: 2 },
 ];
 
