@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
 import type { CachedDeclaration } from './declaration-cache.ts';
@@ -152,68 +152,71 @@ export interface TurnWrite {
  * the operator's cursor, the declaration's position, the chat's state, the message's key and its replies.
  */
 export function writeStatement(write: TurnWrite): Statement {
-  const params: unknown[] = [];
-  // Typed, so the statement can be prepared: its text depends only on which parts the turn changed.
-  const p = (value: unknown, type = 'text') => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
-  const json = (value: unknown) => p(JSON.stringify(value ?? null), 'jsonb');
-  const parts: string[] = [];
   const d = write.declaration;
-  if (d && d.changedAnswers.size > 0) {
-    const rows = [...d.changedAnswers].map(([questionId, a]) => ({ id: randomUUID(), questionId, value: a.value, skipped: a.skipped, note: a.note ?? null, by: a.updatedById }));
-    parts.push(`answers AS (
-      INSERT INTO "Answer" ("id", "declarationId", "questionId", "value", "skipped", "note", "updatedById", "updatedAt")
-      SELECT r.id, ${p(d.id)}, r."questionId", CASE WHEN jsonb_typeof(r.value) = 'null' THEN NULL ELSE r.value END, r.skipped, r.note, r.by, CURRENT_TIMESTAMP
-        FROM jsonb_to_recordset(${json(rows)}) AS r(id text, "questionId" text, value jsonb, skipped boolean, note text, by text)
-      ON CONFLICT ("declarationId", "questionId") DO UPDATE
-        SET "value" = EXCLUDED."value", "skipped" = EXCLUDED."skipped", "note" = EXCLUDED."note",
-            "updatedById" = EXCLUDED."updatedById", "updatedAt" = EXCLUDED."updatedAt")`);
-    const history = d.history.map((h) => ({ id: randomUUID(), ...h }));
-    parts.push(`history AS (
-      INSERT INTO "AnswerHistory" ("id", "declarationId", "questionId", "oldValue", "newValue", "note", "userId", "channel", "createdAt")
-      SELECT r.id, ${p(d.id)}, r."questionId",
-             CASE WHEN jsonb_typeof(r."oldValue") = 'null' THEN NULL ELSE r."oldValue" END,
-             CASE WHEN jsonb_typeof(r."newValue") = 'null' THEN NULL ELSE r."newValue" END,
-             r.note, r."userId", r.channel, CURRENT_TIMESTAMP + (r.n * interval '1 microsecond')
-        FROM jsonb_to_recordset(${json(history.map((h, n) => ({ ...h, n })))})
-          AS r(id text, "questionId" text, "oldValue" jsonb, "newValue" jsonb, note text, "userId" text, channel text, n int))`);
-  }
-  if (d && d.changedStatuses.size > 0) {
-    const rows = [...d.changedStatuses].map((sectionId) => ({ id: randomUUID(), sectionId, status: d.statuses[sectionId] }));
-    parts.push(`statuses AS (
-      INSERT INTO "SectionProgress" ("id", "declarationId", "sectionId", "status", "updatedAt")
-      SELECT r.id, ${p(d.id)}, r."sectionId", r.status, CURRENT_TIMESTAMP
-        FROM jsonb_to_recordset(${json(rows)}) AS r(id text, "sectionId" text, status text)
-      ON CONFLICT ("declarationId", "sectionId") DO UPDATE SET "status" = EXCLUDED."status", "updatedAt" = EXCLUDED."updatedAt")`);
-  }
-  if (d && d.cursorChanged) {
-    parts.push(`cursor AS (
-      INSERT INTO "OperatorCursor" ("userId", "declarationId", "sectionId", "snapshots", "updatedAt")
-      VALUES (${p(write.person.userId)}, ${p(d.id)}, ${p(d.sectionId)}, ${json(d.snapshots)}, CURRENT_TIMESTAMP)
-      ON CONFLICT ("userId", "declarationId") DO UPDATE
-        SET "sectionId" = EXCLUDED."sectionId", "snapshots" = EXCLUDED."snapshots", "updatedAt" = EXCLUDED."updatedAt")`);
-  }
-  if (d && (d.positionChanged || d.changed)) {
-    // A change of answers or statuses is a new revision (what other processes' caches and old buttons are checked against).
-    parts.push(`declaration AS (
-      UPDATE "Declaration" SET "currentSectionId" = ${p(d.sectionId)}, "status" = ${p(d.status)}, "updatedAt" = CURRENT_TIMESTAMP,
-             "revision" = "revision" + ${d.changed ? 1 : 0}
-       WHERE "id" = ${p(d.id)})`);
-  }
-  parts.push(`chat AS (
-    UPDATE "ChatIdentity" SET "chatState" = ${json(write.person.chatState ?? {})}, "activeDeclarationId" = ${p(write.person.activeDeclarationId)}, "chatId" = ${p(write.person.chatId)}
-     WHERE "id" = ${p(write.person.identityId)})`);
-  if (write.outbox.length > 0) {
-    parts.push(`outbox AS (
-      INSERT INTO "Outbox" ("channel", "chatId", "inboundKey", "views")
-      SELECT r.channel, r."chatId", r."inboundKey", r.views
-        FROM jsonb_to_recordset(${json(write.outbox.map((entry, n) => ({ ...entry, n })))}) AS r(channel text, "chatId" text, "inboundKey" text, views jsonb, n int)
-       ORDER BY r.n)`);
-  }
-  const text = `WITH ${parts.join(',\n')}
-     INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES (${p(write.key)}, ${p(write.channel)}, ${p(write.person.activeDeclarationId)})`;
-  // One prepared statement per shape of write (which of the parts above are in it).
-  return { text, params, name: `shenbao_write_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
+  const answers = d ? [...d.changedAnswers].map(([questionId, a]) => ({ id: randomUUID(), questionId, value: a.value, skipped: a.skipped, note: a.note ?? null, by: a.updatedById })) : [];
+  const history = d ? d.history.map((h, n) => ({ id: randomUUID(), ...h, n })) : [];
+  const statuses = d ? [...d.changedStatuses].map((sectionId) => ({ id: randomUUID(), sectionId, status: d.statuses[sectionId] })) : [];
+  const outbox = write.outbox.map((entry, n) => ({ ...entry, n }));
+  const json = (value: unknown) => JSON.stringify(value ?? null);
+  // One text for every turn (a part with nothing to write writes nothing), so it is prepared once per connection.
+  return {
+    name: 'shenbao_write_turn',
+    params: [
+      /* $1 */ d?.id ?? null,
+      /* $2 */ json(answers),
+      /* $3 */ json(history),
+      /* $4 */ json(statuses),
+      /* $5 */ Boolean(d?.cursorChanged),
+      /* $6 */ write.person.userId,
+      /* $7 */ d?.sectionId ?? null,
+      /* $8 */ json(d?.snapshots ?? {}),
+      /* $9 */ Boolean(d && (d.positionChanged || d.changed)),
+      /* $10 */ d?.status ?? null,
+      // A change of answers or statuses is a new revision (what other processes' caches and old buttons are checked against).
+      /* $11 */ d?.changed ? 1 : 0,
+      /* $12 */ json(write.person.chatState ?? {}),
+      /* $13 */ write.person.activeDeclarationId,
+      /* $14 */ write.person.chatId,
+      /* $15 */ write.person.identityId,
+      /* $16 */ json(outbox),
+      /* $17 */ write.key,
+      /* $18 */ write.channel,
+    ],
+    text: `WITH answers AS (
+        INSERT INTO "Answer" ("id", "declarationId", "questionId", "value", "skipped", "note", "updatedById", "updatedAt")
+        SELECT r.id, $1::text, r."questionId", CASE WHEN jsonb_typeof(r.value) = 'null' THEN NULL ELSE r.value END, r.skipped, r.note, r.by, CURRENT_TIMESTAMP
+          FROM jsonb_to_recordset($2::jsonb) AS r(id text, "questionId" text, value jsonb, skipped boolean, note text, by text)
+        ON CONFLICT ("declarationId", "questionId") DO UPDATE
+          SET "value" = EXCLUDED."value", "skipped" = EXCLUDED."skipped", "note" = EXCLUDED."note",
+              "updatedById" = EXCLUDED."updatedById", "updatedAt" = EXCLUDED."updatedAt"
+      ), history AS (
+        INSERT INTO "AnswerHistory" ("id", "declarationId", "questionId", "oldValue", "newValue", "note", "userId", "channel", "createdAt")
+        SELECT r.id, $1::text, r."questionId",
+               CASE WHEN jsonb_typeof(r."oldValue") = 'null' THEN NULL ELSE r."oldValue" END,
+               CASE WHEN jsonb_typeof(r."newValue") = 'null' THEN NULL ELSE r."newValue" END,
+               r.note, r."userId", r.channel, CURRENT_TIMESTAMP + (r.n * interval '1 microsecond')
+          FROM jsonb_to_recordset($3::jsonb) AS r(id text, "questionId" text, "oldValue" jsonb, "newValue" jsonb, note text, "userId" text, channel text, n int)
+      ), statuses AS (
+        INSERT INTO "SectionProgress" ("id", "declarationId", "sectionId", "status", "updatedAt")
+        SELECT r.id, $1::text, r."sectionId", r.status, CURRENT_TIMESTAMP
+          FROM jsonb_to_recordset($4::jsonb) AS r(id text, "sectionId" text, status text)
+        ON CONFLICT ("declarationId", "sectionId") DO UPDATE SET "status" = EXCLUDED."status", "updatedAt" = EXCLUDED."updatedAt"
+      ), cursor AS (
+        INSERT INTO "OperatorCursor" ("userId", "declarationId", "sectionId", "snapshots", "updatedAt")
+        SELECT $6::text, $1::text, $7::text, $8::jsonb, CURRENT_TIMESTAMP WHERE $5::boolean
+        ON CONFLICT ("userId", "declarationId") DO UPDATE
+          SET "sectionId" = EXCLUDED."sectionId", "snapshots" = EXCLUDED."snapshots", "updatedAt" = EXCLUDED."updatedAt"
+      ), declaration AS (
+        UPDATE "Declaration" SET "currentSectionId" = $7::text, "status" = $10::text, "updatedAt" = CURRENT_TIMESTAMP, "revision" = "revision" + $11::int
+         WHERE "id" = $1::text AND $9::boolean
+      ), chat AS (
+        UPDATE "ChatIdentity" SET "chatState" = $12::jsonb, "activeDeclarationId" = $13::text, "chatId" = $14::text WHERE "id" = $15::text
+      ), outbox AS (
+        INSERT INTO "Outbox" ("channel", "chatId", "inboundKey", "views")
+        SELECT r.channel, r."chatId", r."inboundKey", r.views
+          FROM jsonb_to_recordset($16::jsonb) AS r(channel text, "chatId" text, "inboundKey" text, views jsonb, n int)
+         ORDER BY r.n
+      )
+      INSERT INTO "ProcessedMessage" ("key", "channel", "declarationId") VALUES ($17::text, $18::text, $13::text)`,
+  };
 }
