@@ -75,6 +75,8 @@ export function buildScope(loaded: LoadedFlow, answers: Answers, env: Env): Scop
   const reusable = base && base.loaded === loaded && base.today === env.today && sameOrg(base.org, env.org);
   const scope = Object.freeze(reusable ? updateScope(loaded, base.scope, answers, parent.questionId) : computeScope(loaded, answers, env)) as Scope;
   built.set(answers, { loaded, today: env.today, org: env.org, scope });
+  // Built: the link to the answers it came from is no longer needed, and kept it would hold every earlier version alive.
+  lineage.delete(answers);
   return scope;
 }
 
