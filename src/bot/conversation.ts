@@ -115,7 +115,7 @@ export class Conversation {
         views.push(feedback('warning', renderExplain(e.messages)));
         warned = true;
       }
-      if (e.type === 'carryOffer') views.push(feedback('notice', renderCarryOffer(loaded, result.section, e.text)));
+      if (e.type === 'carryOffer') views.push(feedback('notice', renderCarryOffer(result.section, e.text)));
       if (e.type === 'carry') carried = e.text;
       if (e.type === 'answer') {
         const q = loaded.questions.get(e.questionId)!;

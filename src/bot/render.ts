@@ -166,7 +166,7 @@ export function renderEcho(loaded: LoadedFlow, q: Question, value: AnswerValue |
 }
 
 /** A message that arrived while the section waited for 确认. */
-export function renderCarryOffer(loaded: LoadedFlow, section: Section, text: string): string {
+export function renderCarryOffer(section: Section, text: string): string {
   const quoted = `“${text.trim().slice(0, 20)}${[...text.trim()].length > 20 ? '…' : ''}”`;
   return `${sectionLabel(section)} 正在等您确认，${quoted}还没有保存。\n回复“是”确认本节，并把${quoted}作为下一个待答题目的答案保存；回复“否”不保存，继续核对本节。`;
 }

@@ -7,7 +7,6 @@ import { questionTitle } from '../engine/format.ts';
 /** Resolving what an operator names in “修改 …” and “第N节”: a number, a seed reference, an id or a label. */
 
 const CN_DIGITS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
-const CN_NUMERALS = ['', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
 function sectionNumber(token: string): number | null {
   if (/^\d+$/.test(token)) return Number(token);
