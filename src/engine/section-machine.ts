@@ -110,16 +110,8 @@ export function isPending(loaded: LoadedFlow, question: Question, answers: Answe
 export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
   const questions = askedQuestions(section);
   const assessments = new WeakMap<object, Assessment>();
-  // One scope per answers object: the `next` state asks every question whether it is pending, and the answers in the
-  // context are never changed in place (assign replaces them), so the scope can be shared across those guards.
-  const scopes = new WeakMap<Answers, { today: string; org: OrgValues; scope: ReturnType<typeof buildScope> }>();
-  const scopeOf = (context: SectionContext) => {
-    const hit = scopes.get(context.answers);
-    if (hit && hit.today === context.today && hit.org === context.org) return hit.scope;
-    const scope = buildScope(loaded, context.answers, context);
-    scopes.set(context.answers, { today: context.today, org: context.org, scope });
-    return scope;
-  };
+  // The `next` state asks every question whether it is pending: buildScope remembers the scope of each answers object.
+  const scopeOf = (context: SectionContext) => buildScope(loaded, context.answers, context);
 
   const assess = (context: SectionContext, questionId: string, event: { type: 'ANSWER'; text: string }): Assessment => {
     let result = assessments.get(event);
