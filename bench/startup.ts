@@ -11,29 +11,19 @@
  *   BENCH_ROOT=/path/to/other/checkout npx tsx bench/startup.ts    (measures that checkout's bin/shenbao.js instead)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { currentBuild } from '../scripts/build-freshness.js';
 
 const ROOT = process.env.BENCH_ROOT || fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'shenbao.js');
 const REPEATS = Math.max(3, Number(process.env.BENCH_REPEATS ?? 5));
 
-/** The newest modification time under a folder (what bin/shenbao.js compares dist/cli.js with). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
 // A source edited since the last build makes bin/shenbao.js run the TypeScript through tsx: say so, the figures differ.
-const built = join(ROOT, 'dist', 'cli.js');
-if (!existsSync(built) || statSync(built).mtimeMs < newest(join(ROOT, 'src'))) {
+if (!currentBuild(ROOT)) {
   console.log('warning: dist/cli.js is missing or older than src/ — these figures are for running the sources through tsx; run `npm run build` first');
 }
 
