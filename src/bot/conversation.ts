@@ -160,10 +160,8 @@ export class Conversation {
     switch (position.phase) {
       case 'explaining':
         return warned ? [] : [feedback('warning', renderExplain(pending?.warnings ?? []))];
-      case 'confirming': {
-        const shown = renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue);
-        return [say(shown.text, shown.choices)];
-      }
+      case 'confirming':
+        return [renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue)];
       case 'carrying':
         return [say('', [{ label: '是，确认并保存', value: '是' }, { label: '否，不保存', value: '否' }])];
       case 'review': {

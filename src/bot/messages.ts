@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What every channel turns a platform update into, and what it sends back. */
+/** What every channel turns a platform update into (what goes back is views: src/bot/views.ts). */
 
 export const MAX_MESSAGE_CHARS = 5000;
 
@@ -30,11 +30,4 @@ export const InboundSchema = z.object({
   idempotencyKey: z.string().min(1),
 });
 
-export const OutboundSchema = z.object({
-  text: z.string(),
-  /** Offered as buttons where the platform has them; the text also lists them, numbered. */
-  choices: z.array(z.object({ label: z.string(), value: z.string() })).optional(),
-});
-
 export type Inbound = z.infer<typeof InboundSchema>;
-export type Outbound = z.infer<typeof OutboundSchema>;

@@ -8,8 +8,7 @@ import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
 import type { EvidenceItem } from '../rules/evidence.ts';
-import type { Outbound } from './messages.ts';
-import type { QuestionView, SectionRef } from './views.ts';
+import { say, type Choice, type QuestionView, type SectionRef, type TextView } from './views.ts';
 import { prefillOf } from '../engine/assess-answer.ts';
 import type { Env } from '../engine/scope.ts';
 
@@ -42,7 +41,7 @@ function inputHint(loaded: LoadedFlow, q: Question): string {
   }
 }
 
-function choiceButtons(loaded: LoadedFlow, q: Question): Outbound['choices'] {
+function choiceButtons(loaded: LoadedFlow, q: Question): Choice[] | undefined {
   if (q.type === 'yesno' || q.type === 'derived') return [{ label: '是', value: '是' }, { label: '否', value: '否' }];
   if (q.type === 'choice' || q.type === 'multi') return choicesOf(loaded, q).map((c, i) => ({ label: c.label, value: String(i + 1) }));
   if (q.type === 'upload') return [{ label: '稍后上传', value: '稍后上传' }];
@@ -131,10 +130,10 @@ function renderMatrixEntry(loaded: LoadedFlow, q: Extract<Question, { type: 'mat
 }
 
 /** A matrix with its totals, shown back before it is saved. */
-export function renderMatrixConfirm(loaded: LoadedFlow, q: Question, value: MatrixValue): Outbound {
-  if (q.type !== 'matrix') return { text: '' };
+export function renderMatrixConfirm(loaded: LoadedFlow, q: Question, value: MatrixValue): TextView {
+  if (q.type !== 'matrix') return say('');
   const text = [`请核对${q.label}：`, ...formatMatrix(loaded, q, value), '以上是否正确？回复“是”确认，回复“否”重新填写。'].join('\n');
-  return { text, choices: [{ label: '是', value: '是' }, { label: '否', value: '否' }] };
+  return say(text, [{ label: '是', value: '是' }, { label: '否', value: '否' }]);
 }
 
 /** At most this much of a section's intro is said on arrival; the whole of it comes with 帮助. */
@@ -195,7 +194,7 @@ function paginate<T>(items: T[], page: number | 'all', more: (next: number) => s
  * A section's answers with their numbers, for the end-of-section review and for “查看”: a summary line, then one page
  * at a time (“查看 2”, or “查看全部”).
  */
-export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, env: Env, final: boolean, page: number | 'all' = 1): Outbound {
+export function renderReview(loaded: LoadedFlow, section: Section, answers: Answers, scope: Scope, env: Env, final: boolean, page: number | 'all' = 1): TextView {
   const items = section.questions.filter((q) => isRelevant(loaded, q, scope));
   const open = openRequired(loaded, section, answers, env, scope);
   const lines = [`【${section.ref.replace(/[【】]/g, '')}、${section.title}】答案一览（共 ${items.length} 项${open.length ? `，缺 ${open.length} 项必填` : ''}）：`];
@@ -215,15 +214,15 @@ export function renderReview(loaded: LoadedFlow, section: Section, answers: Answ
   if (open.length) lines.push(`尚未回答的必填项：${open.map((q) => q.ref).join('、')}`);
   if (final) {
     lines.push('请核对。回复“确认”完成本节；要更正请回复“修改 序号”，例如“修改 2”。');
-    return { text: lines.join('\n'), choices: [{ label: '确认', value: '确认' }] };
+    return say(lines.join('\n'), [{ label: '确认', value: '确认' }]);
   }
   lines.push('要更正请回复“修改 序号”，例如“修改 2”。');
-  return { text: lines.join('\n') };
+  return say(lines.join('\n'));
 }
 
 export interface SectionProgressLine { section: Section; status: string; answered: number; total: number }
 
-export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null): Outbound {
+export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null): TextView {
   const statusText = (l: SectionProgressLine) =>
     l.status === 'done' ? '✅ 已完成' : l.status === 'reopened' ? `需补充 ${l.answered}/${l.total}（答案变化后新增题目）` : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
   const text = [
@@ -231,7 +230,7 @@ export function renderSections(lines: SectionProgressLine[], currentSectionId: s
     ...lines.map((l, i) => `${i + 1}. ${sectionLabel(l.section)}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
     '回复“第N节”（例如“第3节”）切换到该部分。',
   ].join('\n');
-  return { text, choices: lines.map((l, i) => ({ label: sectionLabel(l.section), value: `第${i + 1}节` })) };
+  return say(text, lines.map((l, i) => ({ label: sectionLabel(l.section), value: `第${i + 1}节` })));
 }
 
 export function renderVerdicts(verdicts: Verdict[]): string {
