@@ -18,19 +18,14 @@ async function startAsBase(name = '首冶新元') {
   return reply;
 }
 
-async function answerAll(lines: string[]) {
-  let last = '';
-  for (const line of lines) last = await chat.say(line);
-  return last;
-}
 
 /** Complete 【一】, go to 【三】 and answer up to the 高精尖 question with 80 enterprises, `small` of them small or micro. */
 async function reachGjjQuestion(small: string) {
   await startAsBase();
-  await answerAll(SECTION_ONE);
+  await chat.sayAll(SECTION_ONE);
   await chat.say('确认');
   await chat.say('第3节');
-  await answerAll(['80', small, '新一代信息技术、智能制造']);
+  await chat.sayAll(['80', small, '新一代信息技术、智能制造']);
 }
 
 async function declarationId() {
@@ -62,7 +57,7 @@ describe('onboarding', () => {
 describe('section 【一】 and threshold feedback in 【三】', () => {
   it('completes 【一】 with a review, then threshold 3 fails for 45 small enterprises at a non-高精尖 base', async () => {
     await startAsBase();
-    const review = await answerAll(SECTION_ONE);
+    const review = await chat.sayAll(SECTION_ONE);
     expect(review).toContain('答案一览（共 26 项）');
     expect(review).toContain('1. 【一】1 单位名称：北京首冶新元科技发展有限公司');
     // A long review comes a page at a time; the rest on request, the confirmation still waiting.
@@ -76,7 +71,7 @@ describe('section 【一】 and threshold feedback in 【三】', () => {
     expect(next).toContain('【二】1 为入驻企业提供服务的类别');
 
     expect(await chat.say('第3节')).toContain('【三】1 截至上年末入驻企业家数');
-    await answerAll(['80', '45', '新一代信息技术、智能制造']);
+    await chat.sayAll(['80', '45', '新一代信息技术、智能制造']);
     const verdict = await chat.say('否');
     expect(verdict).toContain('门槛条件3：上年末入驻小型微型企业数应不低于60家（高精尖领域制造业基地不少于40家），您填写的是45家');
   });
@@ -117,7 +112,7 @@ describe('section 【一】 and threshold feedback in 【三】', () => {
 describe('navigation', () => {
   it('goes back, skips only optional questions, and shows progress and help', async () => {
     await startAsBase();
-    await answerAll(['是', '首冶新元创新基地']);
+    await chat.sayAll(['是', '首冶新元创新基地']);
     const back = await chat.say('返回');
     expect(back).toContain('【一】2 基地名称');
     expect(back).toContain('当前答案：首冶新元创新基地');
@@ -132,7 +127,7 @@ describe('navigation', () => {
 
   it('a warning needs a 情况说明, stored with the answer', async () => {
     await startAsBase();
-    await answerAll(SECTION_ONE.slice(0, 14));
+    await chat.sayAll(SECTION_ONE.slice(0, 14));
     // 从事中小企业服务人员 greater than 单位从业人数 is a warning, not a refusal.
     const warned = await chat.say('150');
     expect(warned).toContain('⚠️');
@@ -163,7 +158,7 @@ describe('redelivery', () => {
 describe('bad input: a clear message, the same question again, nothing lost', () => {
   async function atQuestion(answersBefore: string[]) {
     await startAsBase();
-    await answerAll(answersBefore);
+    await chat.sayAll(answersBefore);
   }
   const cases: [string, string[], string, RegExp][] = [
     ['letters in a number', SECTION_ONE.slice(0, 13), '一百二十abc', /不是有效的数字.*请只输入阿拉伯数字/],
@@ -190,9 +185,9 @@ describe('bad input: a clear message, the same question again, nothing lost', ()
 
   it('a percent over 100', async () => {
     await startAsBase();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
-    await answerAll(['1 2 3 6', '1 2 6', '否', '是', '是']);
+    await chat.sayAll(['1 2 3 6', '1 2 6', '否', '是', '是']);
     expect(await chat.say('120')).toMatch(/百分比不能超过 100，您填写的是 120%/);
   });
 
@@ -216,7 +211,7 @@ describe('bad input: a clear message, the same question again, nothing lost', ()
 
   it('a 1 MB paste is refused without touching saved answers', async () => {
     await startAsBase();
-    await answerAll(SECTION_ONE.slice(0, 5));
+    await chat.sayAll(SECTION_ONE.slice(0, 5));
     const id = await declarationId();
     const before = await loadAnswers(chat.db.prisma, id);
     const reply = await chat.say('粘'.repeat(1024 * 1024));

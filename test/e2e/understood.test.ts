@@ -25,15 +25,10 @@ async function start() {
   await chat.say('/start');
   return chat.say('首冶新元');
 }
-async function answerAll(lines: string[]) {
-  let last = '';
-  for (const line of lines) last = await chat.say(line);
-  return last;
-}
 /** 【一】 answered up to (not including) question k (1-based, in the order asked). */
 async function sectionOneUpTo(k: number) {
   await start();
-  return answerAll(SECTION_ONE.slice(0, k - 1));
+  return chat.sayAll(SECTION_ONE.slice(0, k - 1));
 }
 
 /** 【二】 as the conversation fixture answers it, with a survey of `survey` enterprises. */
@@ -45,7 +40,7 @@ const SECTION_TWO = (survey = '40') => [
 describe('dropped: every message gets an outcome the operator can see', () => {
   it('a message at a section’s review is held and offered: 是 confirms the section and saves it as the next answer', async () => {
     await start();
-    expect(await answerAll(SECTION_ONE)).toContain('答案一览');
+    expect(await chat.sayAll(SECTION_ONE)).toContain('答案一览');
     const offer = await chat.say('1 2 3 6');
     expect(offer).toContain('【一】基本情况 正在等您确认，“1 2 3 6”还没有保存');
     expect(await value('service_types')).toBeUndefined();
@@ -57,7 +52,7 @@ describe('dropped: every message gets an outcome the operator can see', () => {
 
   it('否 keeps the held message out and the section waiting; 是 alone confirms a review', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('张三');
     const kept = await chat.say('否');
     expect(kept).toContain('“张三”没有保存');
@@ -67,7 +62,7 @@ describe('dropped: every message gets an outcome the operator can see', () => {
 
   it('a message to a completed section is refused out loud, not thrown away', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
     await chat.say('第1节');
     expect(await chat.say('北京市海淀区')).toContain('本节已经完成，这条消息没有保存');
@@ -87,7 +82,7 @@ describe('glued: one value per answer, nothing glued together', () => {
   it('echoes what was saved when it differs from what was typed', async () => {
     await sectionOneUpTo(4);
     expect(await chat.say('2015年6月1日')).toContain('已保存：注册时间 2015-06-01（您输入：2015年6月1日）');
-    await answerAll(SECTION_ONE.slice(4, 11));
+    await chat.sayAll(SECTION_ONE.slice(4, 11));
     expect(await chat.say('3')).toContain('已保存：单位性质 私营企业（您输入：3）');
   });
 });
@@ -117,9 +112,9 @@ describe('misread: negations, text that starts like a command, 确认 and 修改
 
   it('a share typed as 0.95 is asked back, not saved as 0.95 %', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
-    await answerAll(SECTION_TWO().slice(0, 22));
+    await chat.sayAll(SECTION_TWO().slice(0, 22));
     const reply = await chat.say('0.95'); // 【二】9 服务对象平均满意度
     expect(reply).toContain('95%');
     expect(await value('satisfaction')).toBeUndefined();
@@ -139,9 +134,9 @@ describe('misfiled: a warning belongs to its question; a correction is not a not
 
   it('a cross-check completed in 【三】 about the survey count in 【二】 is a notice there, and the next answer is 【三】’s', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
-    await answerAll(SECTION_TWO('10'));
+    await chat.sayAll(SECTION_TWO('10'));
     await chat.say('确认');
     const reply = await chat.say('80'); // 【三】1 入驻企业家数
     expect(reply).toContain('关于四（一）7 满意度调查覆盖的入驻企业数的提醒');
@@ -155,11 +150,11 @@ describe('misfiled: a warning belongs to its question; a correction is not a not
 describe('wrongly complete: completeness is computed', () => {
   it('an edit that opens a new required question in a completed section reopens it, returns the operator, and progress says so', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
     const two = SECTION_TWO();
     two.splice(2, 2, '否'); // no fund, so no 基金规模
-    await answerAll(two);
+    await chat.sayAll(two);
     await chat.say('确认');
     expect(await chat.say('修改 是否自主设立或联合设立园区投资基金')).toContain('【二】2 是否自主设立或联合设立园区投资基金');
     const back = await chat.say('是');
@@ -191,10 +186,10 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
     expect(await value('reg_date')).toBe('2015-06-01');
     await chat.say('能'); // 具有独立法人资格
     expect(await value('legal_person')).toBe(true);
-    await answerAll(SECTION_ONE.slice(5, 8));
+    await chat.sayAll(SECTION_ONE.slice(5, 8));
     await chat.say('没有受到处罚');
     expect(await value('criminal_penalty')).toBe(false);
-    await answerAll(SECTION_ONE.slice(9, 13));
+    await chat.sayAll(SECTION_ONE.slice(9, 13));
     const approx = await chat.say('约120');
     expect(await value('employees')).toBe(120);
     expect(approx).toContain('已保存：单位从业人数 120人');
@@ -202,7 +197,7 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
 
   it('edits by what the bot shows: 修改 【五】1, 修改 【一】15 建筑面积', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     await chat.say('确认');
     expect(await chat.say('修改 【五】1')).toContain('【五】 单位简介（300字以内）');
     expect(await chat.say('修改 【一】15 建筑面积')).toContain('【一】15 建筑面积');
@@ -239,14 +234,14 @@ describe('late verdicts: said right after the answer that decides them, naming w
 describe('noise: short, stable replies', () => {
   it('查看 at a review prints the list once', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     const review = await chat.say('查看');
     expect(review.split('答案一览').length - 1).toBe(1);
   });
 
   it('the question counter’s total never grows while 【二】 is answered', async () => {
     await start();
-    await answerAll(SECTION_ONE);
+    await chat.sayAll(SECTION_ONE);
     const replies = [await chat.say('确认')];
     for (const line of SECTION_TWO().slice(0, -1)) replies.push(await chat.say(line));
     // Questions not yet ruled out are counted, so an answer can only take some away (工作站已建设: no commitment asked).

@@ -33,7 +33,7 @@ async function twoOperators(chat: ChatHarness) {
   const [a, b] = [{ user: '王五' }, { user: '李四' }];
   await chat.say('/start', a);
   await chat.say('首冶新元', a);
-  for (const line of SECTION_ONE.slice(0, 4)) await chat.say(line, a);
+  await chat.sayAll(SECTION_ONE.slice(0, 4), a);
   await chat.say('/start', b);
   return { a, b, joined: await chat.say('首冶新元', b) };
 }
@@ -55,7 +55,7 @@ describe.each(backends)('on $name', ({ open, deliveryTrips }) => {
     const back = await trips('返回');
     expect(back.reply).toContain('【一】1 单位名称');
     expect(back.trips).toBeLessThanOrEqual(5);
-    for (const line of SECTION_ONE) await chat.say(line);
+    await chat.sayAll(SECTION_ONE);
     const edit = await trips('修改 2');
     expect(edit.reply).toContain('【一】2 基地名称');
     expect(edit.trips).toBeLessThanOrEqual(5);
@@ -173,7 +173,7 @@ describe('two processes on one PostgreSQL', () => {
       const [a, b] = [{ user: '王五' }, { user: '李四' }];
       await one.say('/start', a);
       await one.say('首冶新元', a);
-      for (const line of SECTION_ONE.slice(0, 4)) await one.say(line, a);
+      await one.sayAll(SECTION_ONE.slice(0, 4), a);
       // 李四, served by the other process, corrects the 注册时间 王五 gave.
       await two.say('/start', b);
       await two.say('首冶新元', b);

@@ -17,6 +17,8 @@ export interface ChatHarness {
   deliver(user?: string): Promise<string>;
   /** Round trips to the database of the last message: handling it, and delivering its reply. */
   lastTrips: { handle: number; delivery: number };
+  /** Send several messages in turn as one user; returns the reply to the last. */
+  sayAll(lines: string[], options?: { user?: string }): Promise<string>;
   /** The same, returning the views delivered. */
   views(text: string, options?: { user?: string; key?: string }): Promise<View[]>;
   close(): Promise<void>;
@@ -53,13 +55,19 @@ export async function openChat(options: { databaseUrl?: string; dataDir?: string
     Object.assign(lastTrips, { handle: handled - start, delivery: db.sql.roundTrips - handled });
     return mine;
   };
+  const say = async (text: string, options?: { user?: string; key?: string }) => (await deliveries(text, options)).map(plainText).join('\n');
   return {
     db,
     router,
     lastTrips,
     views: async (text, options) => (await deliveries(text, options)).flat(),
     deliver: async (user = 'operator-1') => (await collect(user)).map(plainText).join('\n'),
-    say: async (text, options) => (await deliveries(text, options)).map(plainText).join('\n'),
+    say,
+    async sayAll(lines, options) {
+      let last = '';
+      for (const line of lines) last = await say(line, options);
+      return last;
+    },
     close: () => db.close(),
   };
 }
