@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NO_FILTERS, defaultMigrationsDir, packageRoot, readMigrations } from '../src/store/migrate.ts';
+import { NO_FILTERS, defaultMigrationsDir, readMigrations } from '../src/store/migrate.ts';
+import { packageRoot } from '../src/package-root.ts';
 import { IN_MEMORY, openEmbeddedDatabase } from '../src/store/pglite.ts';
 import { createSchemaEngine } from '../src/store/schema-engine.ts';
 

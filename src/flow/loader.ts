@@ -5,20 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
+import { packageRoot } from '../package-root.ts';
 import { FlowSchema, SharedLibrarySchema, type Flow, type Question, type Section, type Evidence, type Vocabulary, type Choice } from './schema.ts';
 
 /**
  * The repository's flows folder, found from this file so the CLI works from any working directory: the folder
  * beside the nearest package.json above it, which holds for the sources and for the build in dist/ alike.
  */
-export const FLOWS_DIR = join(packageDir(dirname(fileURLToPath(import.meta.url))), 'flows');
-
-function packageDir(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return resolve(from, '../..');
-  }
-}
+export const FLOWS_DIR = join(packageRoot(), 'flows');
 
 export interface NormalChoice { value: string; label: string; help?: string }
 
@@ -134,7 +128,7 @@ function validate(dir: string): Validated {
 // kept as JSON in dist/flow-cache/, keyed by the code that produced it and the content of every file it read. Only
 // successes are kept, so every error is still found and reported by validate().
 
-const CACHE_DIR = join(dirname(FLOWS_DIR), 'dist', 'flow-cache');
+const CACHE_DIR = join(packageRoot(), 'dist', 'flow-cache');
 
 /** This module's code and the schema beside it (in the bundle, dist/cli.js holds both): a change invalidates the cache. */
 let codeHash: string | undefined;

@@ -9,9 +9,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm/schema_engine_bg';
+import { packageRoot } from '../package-root.ts';
 import { DatabaseUnavailableError } from './connect-postgres.ts';
 
 export interface MigrationResult {
@@ -34,17 +34,6 @@ export interface MigrationFile {
   script: string;
   /** As Prisma computes it: SHA-256 of the file, hex. */
   checksum: string;
-}
-
-/** The package's root folder (the one with package.json), found from this file rather than the cwd. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
 }
 
 export function defaultMigrationsDir(): string {

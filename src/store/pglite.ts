@@ -14,7 +14,8 @@ import {
 } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { DatabaseUnavailableError } from './connect-postgres.ts';
-import { packageRoot, pauseForTest, type MigrationSession } from './migrate.ts';
+import { pauseForTest, type MigrationSession } from './migrate.ts';
+import { packageRoot } from '../package-root.ts';
 
 export const IN_MEMORY = 'memory://';
 
@@ -263,6 +264,7 @@ async function removeAbandoned(dir: string, current: string): Promise<void> {
   }
 }
 
+/** Whether a process with this pid is running (one we may not signal still counts). */
 function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -339,12 +341,7 @@ function ownerIsAlive(owner: string): boolean {
   if (host && host !== hostname()) return true;
   // Written before this boot, or by an earlier process with our own pid: nobody holds it.
   if (boot && boot !== bootId()) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (pid === process.pid || !processIsAlive(pid)) return false;
   // The pid is running, but is it the process that wrote the lock?
   return !started || started === startTicks(pid);
 }

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, Prisma, type Database, type OpenDatabaseOptions } from '../../src/store/database.ts';
 import { isUniqueViolation } from '../../src/store/errors.ts';
-import { packageRoot } from '../../src/store/migrate.ts';
+import { packageRoot } from '../../src/package-root.ts';
 import { runMigrateCommand } from '../../src/store/migrate-command.ts';
 import { startPostgres, type TestPostgres } from '../support/postgres.ts';
 
