@@ -155,17 +155,10 @@ export function postgresSql(pool: pg.Pool): SqlDatabase {
     query: (text, params) => run(pool, text, params),
     async batch(statements) {
       const client = await pool.connect();
-      let broken = false;
       try {
         return await runBatch(client, statements);
-      } catch (error) {
-        // A batch that opened a transaction and failed in it must not hand an aborted connection back to the pool.
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
       } finally {
-        client.release(broken);
+        client.release();
       }
     },
     async transaction(fn) {
@@ -225,15 +218,7 @@ export function pgliteSql(db: PGlite): SqlDatabase {
       roundTrips++;
       return (await db.query(text, params)).rows as never[];
     },
-    async batch(statements) {
-      try {
-        return await runBatch((sql) => db.exec(sql), statements);
-      } catch (error) {
-        // The one session must not stay in a transaction the failed batch opened.
-        if (db.isInTransaction()) await db.exec('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    },
+    batch: (statements) => runBatch((sql) => db.exec(sql), statements),
     async transaction(fn) {
       roundTrips++; // BEGIN, sent by PGlite
       const result = await db.transaction((tx) =>
