@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DirectoryEntry, LoadedFlow } from '../flow/loader.ts';
 import { normalise } from '../engine/parse-answer.ts';
+import { KeyboardSchema } from './keyboard.ts';
 
 /**
  * Finding the operator's organisation in the directories (名录). An operator types the unit's name; a unit listed
@@ -20,6 +21,16 @@ export const ChatStateSchema = z.object({
   editCandidates: z.array(z.string()).optional(),
   /** An answer being corrected in another section: where to return once it is given. */
   editReturn: z.object({ sectionId: z.string(), questionId: z.string() }).optional(),
+  /** The buttons last sent to this chat: only a press on these counts (src/bot/keyboard.ts). */
+  keyboard: KeyboardSchema.optional(),
+  /** Files received outside an upload question, waiting to be told which evidence item they belong to. */
+  unsortedFiles: z.array(z.string()).optional(),
+  /** The evidence items offered for them (or for 线下提交), by number. */
+  evidenceChoices: z.array(z.string()).optional(),
+  /** What the offered items are for: sorting files, or marking items as handed in outside (线下提交). */
+  evidenceFor: z.enum(['files', 'offline']).optional(),
+  /** The item further files go to until the operator says 完成. */
+  collecting: z.string().optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 

@@ -253,10 +253,13 @@ export function renderEvidence(items: EvidenceItem[], page = 1): string {
   const required = items.filter((i) => !i.suggested);
   const suggested = items.filter((i) => i.suggested);
   const missing = required.filter((i) => i.status === 'missing');
+  const offline = required.filter((i) => i.status === 'offline');
+  const mark = { provided: '✅', offline: '📮', missing: '□' } as const;
+  const state = (item: EvidenceItem) => (item.files ? `，已收 ${item.files} 个文件` : item.status === 'offline' ? '，线下提交' : '');
   const line = (item: EvidenceItem, n: number) =>
-    `${n}. ${item.status === 'provided' ? '✅' : '□'} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}）`;
+    `${n}. ${mark[item.status]} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}${state(item)}）`;
   const lines = [
-    `申报文件要求的证明材料共 ${required.length} 项，已提供 ${required.length - missing.length} 项，尚缺 ${missing.length} 项${suggested.length ? `；另有建议材料 ${suggested.length} 项` : ''}（按您的回答筛选；文件可在飞书或 Telegram 中直接发送）：`,
+    `申报文件要求的证明材料共 ${required.length} 项，已提供 ${required.length - missing.length - offline.length} 项${offline.length ? `，线下提交 ${offline.length} 项` : ''}，尚缺 ${missing.length} 项${suggested.length ? `；另有建议材料 ${suggested.length} 项` : ''}（按您的回答筛选；文件可在飞书或 Telegram 中直接发送，发送后选择所属材料）：`,
   ];
   const { shown, offset, footer } = paginate(items, page, (next) => `回复“材料 ${next}”看下一页`);
   shown.forEach((item, i) => {

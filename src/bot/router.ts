@@ -9,7 +9,8 @@ import { parseCommand } from './commands.ts';
 import { compose, type TurnContext } from './context.ts';
 import { InboundSchema, type Inbound } from './messages.ts';
 import { ChatStateSchema } from './onboarding.ts';
-import type { View } from './views.ts';
+import { viewWithChoices, type View } from './views.ts';
+import { keyboardToken, PRESS_REFUSED, resolvePress } from './keyboard.ts';
 import { tooLong } from './handlers/too-long.ts';
 import { switchOrganisation } from './handlers/switch-organisation.ts';
 import { onboarding } from './handlers/onboarding.ts';
@@ -18,6 +19,8 @@ import { changedByOthers } from './handlers/changed-by-others.ts';
 import { answering } from './handlers/answering.ts';
 import { navigation } from './handlers/navigation.ts';
 import { status } from './handlers/status.ts';
+import { unsupported } from './handlers/unsupported.ts';
+import { files } from './handlers/files.ts';
 
 /**
  * The one entry point every channel calls. A message is handled in one transaction: the chat locked (one message of a
@@ -39,13 +42,15 @@ export interface HandleResult {
   duplicate: boolean;
   /** The views written to the outbox as the reply. */
   views: View[];
+  /** A line for the platform to show where a button was pressed (a refused press says why). */
+  ack?: string;
 }
 
 /** How often a message is run again after clashing with a concurrent transaction before the error is raised. */
 const MAX_ATTEMPTS = 5;
 
 /** The handlers, in the order they see a message. */
-const pipeline = compose([tooLong, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, navigation, status]);
+const pipeline = compose([tooLong, unsupported, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, navigation, status]);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;
@@ -84,7 +89,15 @@ export class Router {
             data = turnData((await tx.batch([createPersonStatement(person), ...read])).at(-1)![0], cached)!;
           }
           if (data.seen) return { duplicate: true, views: [] };
-          const text = inbound.choice ?? inbound.text ?? '';
+          const chatState = ChatStateSchema.safeParse(data.person.chatState).data ?? {};
+          const pressed = inbound.press ? resolvePress(inbound.press, chatState.keyboard) : undefined;
+          if (pressed && !pressed.ok) {
+            // A button from an old message: nothing changes; the press is answered where it was made (a toast).
+            const person = { identityId: data.person.identityId, userId: data.person.userId, chatId: inbound.chatId, chatState, activeDeclarationId: data.person.activeDeclarationId };
+            await tx.commitWith([writeStatement({ key: inbound.idempotencyKey, channel: inbound.channel, person, declaration: null, outbox: [] })]);
+            return { duplicate: false, views: [], ack: PRESS_REFUSED[pressed.reason] };
+          }
+          const text = pressed?.text ?? inbound.choice ?? inbound.text ?? '';
           const replies: View[] = [];
           const pushes: OutboxEntry[] = [];
           // A declaration of a flow no longer served is as if none were open.
@@ -96,7 +109,7 @@ export class Router {
             today,
             flows: this.flows,
             person: { ...data.person, channel: inbound.channel },
-            chatState: ChatStateSchema.safeParse(data.person.chatState).data ?? {},
+            chatState,
             activeDeclarationId: data.person.activeDeclarationId,
             declaration,
             sql: tx,
@@ -105,6 +118,7 @@ export class Router {
             push: (to, views) => void pushes.push({ channel: to.channel, chatId: to.chatId, inboundKey: null, views }),
           };
           await pipeline(ctx);
+          this.bindKeyboard(ctx, replies);
           const reply = replies.length ? [{ channel: inbound.channel, chatId: inbound.chatId, inboundKey: inbound.idempotencyKey, views: replies }] : [];
           const person = { identityId: data.person.identityId, userId: data.person.userId, chatId: inbound.chatId, chatState: ctx.chatState, activeDeclarationId: ctx.activeDeclarationId };
           await tx.commitWith([
@@ -132,6 +146,23 @@ export class Router {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
       }
     }
+  }
+
+  /**
+   * Any reply replaces the chat's live buttons: the ones it offers (bound to this turn and the revision it leaves), or
+   * none, so that a button on an earlier message can never answer what is asked now.
+   */
+  private bindKeyboard(ctx: TurnContext, replies: View[]): void {
+    if (replies.length === 0) return;
+    const live = viewWithChoices(replies);
+    if (!live?.choices) {
+      if (ctx.chatState.keyboard) ctx.chatState = { ...ctx.chatState, keyboard: undefined };
+      return;
+    }
+    const d = ctx.declaration;
+    const token = keyboardToken(d ? d.revision + (d.changed ? 1 : 0) : 0, ctx.inbound.idempotencyKey);
+    replies[replies.indexOf(live)] = { ...live, keyboard: token };
+    ctx.chatState = { ...ctx.chatState, keyboard: { token, values: live.choices.map((c) => c.value) } };
   }
 
   /** After the commit: the chat's declaration as this turn left it, at the revision it now has. */

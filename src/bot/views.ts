@@ -8,6 +8,11 @@ import { z } from 'zod';
 
 export const ChoiceSchema = z.object({ label: z.string(), value: z.string() });
 
+/*
+ * A view with choices also carries `keyboard`: the token a press on its buttons must bring back (src/bot/keyboard.ts),
+ * set by the router on the one view of a reply whose buttons are live.
+ */
+
 export const SectionRefSchema = z.object({
   id: z.string(),
   /** “【一】基本情况” */
@@ -33,6 +38,7 @@ export const QuestionViewSchema = z.object({
   unit: z.string().optional(),
   /** Buttons, with stable values (typing the answer always works too). */
   choices: z.array(ChoiceSchema),
+  keyboard: z.string().optional(),
   /** A multi-select's values chosen so far. */
   selected: z.array(z.string()).optional(),
   /** The saved answer or the directory's value offered for confirmation, as shown. */
@@ -52,6 +58,7 @@ export const ReviewViewSchema = z.object({
   section: SectionRefSchema,
   text: z.string(),
   choices: z.array(ChoiceSchema).optional(),
+  keyboard: z.string().optional(),
 });
 
 /** The sections with their state (目录, 进度). */
@@ -60,6 +67,7 @@ export const OverviewViewSchema = z.object({
   text: z.string(),
   sections: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), answered: z.number().int(), total: z.number().int() })),
   choices: z.array(ChoiceSchema).optional(),
+  keyboard: z.string().optional(),
 });
 
 /** Anything else worded in full: a welcome, a list to choose from, help, a push. */
@@ -67,15 +75,17 @@ export const TextViewSchema = z.object({
   kind: z.literal('text'),
   text: z.string(),
   choices: z.array(ChoiceSchema).optional(),
+  keyboard: z.string().optional(),
 });
 
-/** A file to send (the outputs' workbook, the package). */
+/** A file to send (the outputs' workbook, the package): a StoredFile's id, its name, and a caption. */
 export const FileViewSchema = z.object({
   kind: z.literal('file'),
   fileId: z.string(),
   name: z.string(),
   text: z.string().default(''),
 });
+export type FileView = z.infer<typeof FileViewSchema>;
 
 export const ViewSchema = z.discriminatedUnion('kind', [QuestionViewSchema, FeedbackViewSchema, ReviewViewSchema, OverviewViewSchema, TextViewSchema, FileViewSchema]);
 
@@ -99,11 +109,11 @@ export function plainText(views: View[]): string {
   return views.map((v) => v.text).filter((t) => t !== '').join('\n\n');
 }
 
-/** The buttons a reply offers: the last view's that has any. */
-export function choicesOf(views: View[]): Choice[] | undefined {
+/** The view whose buttons a reply offers: the last that has any. */
+export function viewWithChoices(views: View[]): Extract<View, { choices?: Choice[] }> | undefined {
   for (let i = views.length - 1; i >= 0; i--) {
     const v = views[i];
-    if ('choices' in v && v.choices && v.choices.length > 0) return v.choices;
+    if ('choices' in v && v.choices && v.choices.length > 0) return v;
   }
   return undefined;
 }

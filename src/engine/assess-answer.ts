@@ -5,7 +5,7 @@ import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
 import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, withAnswer, type Env } from './scope.ts';
-import type { AnswerValue, Answers } from './values.ts';
+import { UploadValueSchema, type AnswerValue, type Answers } from './values.ts';
 
 /**
  * What an answer amounts to before it is saved: refused (bad input or a hard constraint), accepted with warnings
@@ -63,6 +63,9 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
     if (!yes.value) return { kind: 'invalid', message: '计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。' };
     return { kind: 'ok', value: { confirmed: current as number }, notices: [] };
   }
+  // Files already sent for an upload question stay its answer whatever is said to move on (完成, 稍后上传 …).
+  const uploaded = question.type === 'upload' ? UploadValueSchema.safeParse(answers[question.id]?.value).data : undefined;
+  if (uploaded?.status === 'provided') return { kind: 'ok', value: uploaded, notices: [] };
   const parsed = parseAnswer(question, text, loaded, env.today);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
   const assessed = assessValue(loaded, question, parsed.value, answers, env);

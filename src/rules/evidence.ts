@@ -17,13 +17,19 @@ export interface EvidenceItem {
   detail?: string;
   /** What requires it: 门槛条件3, 评分指标8.1, 【六】 绩效报告, 附表1-2-3-1-4 … */
   requiredBy: string[];
-  status: 'missing' | 'provided';
+  /** provided: a file is attached (or the upload answering for it is in); offline: to be handed in outside (线下提交). */
+  status: 'missing' | 'provided' | 'offline';
+  /** How many files are attached to the item itself. */
+  files: number;
   /** The assistant's suggestion (建议材料), not a document the seed requires; `reason` says why it is suggested. */
   suggested: boolean;
   reason?: string;
 }
 
-export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: Scope): EvidenceItem[] {
+/** Files attached to items and items marked 线下提交, by evidence id (src/store/file-records.ts). */
+export type Provisions = ReadonlyMap<string, { files: readonly unknown[]; offline: boolean }>;
+
+export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: Scope, provisions: Provisions = new Map()): EvidenceItem[] {
   const items = new Map<string, EvidenceItem>();
   const add = (refs: EvidenceRef[], requiredBy: string, applies = true) => {
     if (!applies) return;
@@ -36,7 +42,8 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
         title: evidence.title,
         detail: evidence.detail,
         requiredBy: [],
-        status: 'missing' as const,
+        status: 'missing' as EvidenceItem['status'],
+        files: 0,
         suggested: evidence.extra,
         reason: evidence.reason,
       };
@@ -58,6 +65,13 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
   }
   for (const t of loaded.flow.tables) add(t.evidence, t.ref);
   add(loaded.flow.evidence, '申报材料');
+  for (const item of items.values()) {
+    const given = provisions.get(item.id);
+    if (!given) continue;
+    item.files = given.files.length;
+    if (given.files.length > 0) item.status = 'provided';
+    else if (given.offline && item.status === 'missing') item.status = 'offline';
+  }
   const all = [...items.values()];
   return [...all.filter((i) => !i.suggested), ...all.filter((i) => i.suggested)];
 }

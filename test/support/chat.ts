@@ -3,6 +3,7 @@ import { Router } from '../../src/bot/router.ts';
 import { getFlow, type LoadedFlow } from '../../src/flow/loader.ts';
 import { OutboxSender } from '../../src/bot/sender.ts';
 import { plainText, type View } from '../../src/bot/views.ts';
+import type { Inbound } from '../../src/bot/messages.ts';
 
 /** A router on a throwaway database, with a fixed clock, and a person who talks to it. */
 
@@ -21,6 +22,8 @@ export interface ChatHarness {
   sayAll(lines: string[], options?: { user?: string }): Promise<string>;
   /** The same, returning the views delivered. */
   views(text: string, options?: { user?: string; key?: string }): Promise<View[]>;
+  /** Any message (a file, a button press, a sticker …) as the given user; the views delivered and the press's answer. */
+  send(message: Partial<Inbound>, options?: { user?: string; key?: string }): Promise<{ views: View[]; ack?: string }>;
   close(): Promise<void>;
 }
 
@@ -47,20 +50,25 @@ export async function openChat(options: { databaseUrl?: string; dataDir?: string
     return mine;
   };
   const lastTrips = { handle: 0, delivery: 0 };
-  const deliveries = async (text: string, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
+  const send = async (message: Partial<Inbound>, { user = 'operator-1', key }: { user?: string; key?: string } = {}) => {
     const start = db.sql.roundTrips;
-    await router.handle({ channel: 'test', chatId: user, userId: user, text, idempotencyKey: key ?? `k-${process.pid}-${++counter}` });
+    const { ack } = await router.handle({ channel: 'test', chatId: user, userId: user, idempotencyKey: key ?? `k-${process.pid}-${++counter}`, ...message });
     const handled = db.sql.roundTrips;
     const mine = await collect(user);
     Object.assign(lastTrips, { handle: handled - start, delivery: db.sql.roundTrips - handled });
-    return mine;
+    return { mine, ack };
   };
+  const deliveries = async (text: string, options?: { user?: string; key?: string }) => (await send({ text }, options)).mine;
   const say = async (text: string, options?: { user?: string; key?: string }) => (await deliveries(text, options)).map(plainText).join('\n');
   return {
     db,
     router,
     lastTrips,
     views: async (text, options) => (await deliveries(text, options)).flat(),
+    send: async (message, options) => {
+      const { mine, ack } = await send(message, options);
+      return { views: mine.flat(), ack };
+    },
     deliver: async (user = 'operator-1') => (await collect(user)).map(plainText).join('\n'),
     say,
     async sayAll(lines, options) {

@@ -3,6 +3,7 @@ import { Conversation } from '../conversation.ts';
 import { allowed } from '../permissions.ts';
 import { evaluateThresholds } from '../../rules/thresholds.ts';
 import { evidenceChecklist } from '../../rules/evidence.ts';
+import { evidenceProvisions } from '../../store/file-records.ts';
 import { COMMAND_HELP } from '../commands.ts';
 import { INTRO_SHOWN, renderEvidence, renderVerdicts, sectionLabel } from '../render.ts';
 import { say } from '../views.ts';
@@ -24,7 +25,7 @@ export const status: Handler = allowed('read', async (ctx, next) => {
     case 'thresholds':
       return ctx.reply(say(renderVerdicts(evaluateThresholds(c.loaded, c.answers, c.scope()))));
     case 'evidence':
-      return ctx.reply(say(renderEvidence(evidenceChecklist(c.loaded, c.answers, c.scope()), command.page ?? 1)));
+      return ctx.reply(say(renderEvidence(evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id)), command.page ?? 1)));
     case 'help': {
       const { questionId } = c.position();
       const q = questionId ? c.loaded.questions.get(questionId) : undefined;

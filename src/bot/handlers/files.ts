@@ -1,0 +1,150 @@
+import type { Handler, TurnContext } from '../context.ts';
+import { Conversation } from '../conversation.ts';
+import { may } from '../permissions.ts';
+import { feedback, say, type Choice, type View } from '../views.ts';
+import { normalise } from '../../engine/parse-answer.ts';
+import { UploadValueSchema } from '../../engine/values.ts';
+import { evidenceChecklist, type EvidenceItem } from '../../rules/evidence.ts';
+import { attachToEvidence, evidenceProvisions, markOffline, recordFile } from '../../store/file-records.ts';
+import type { InboundFile } from '../messages.ts';
+
+/**
+ * Files in: a file sent while an upload question is asked is that question's answer (several until 完成); any other
+ * file is evidence, and the operator says which item of the checklist it belongs to — further files go to the same
+ * item until 完成. An item handed in elsewhere is marked 线下提交. A file too big for the platform is explained.
+ */
+export const files: Handler = async (ctx, next) => {
+  const file = ctx.inbound.file;
+  const state = ctx.chatState;
+  const open = may(ctx, 'answer');
+  if (file && !open) {
+    return ctx.reply(say(`收到文件“${file.name}”。文件要归入某一份申报的材料：请先发送贵单位名称，打开申报后再发送文件。`));
+  }
+  if (!open) return next();
+  if (file) return receive(ctx, file);
+  const word = normalise(ctx.text);
+  if (state.evidenceChoices && !ctx.command) {
+    const picked = pick(state.evidenceChoices, word);
+    if (picked) return state.evidenceFor === 'offline' ? markItemOffline(ctx, picked) : sortInto(ctx, picked);
+  }
+  if (state.evidenceChoices) ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
+  if (state.collecting && (word === '完成' || ctx.command)) {
+    ctx.chatState = { ...ctx.chatState, collecting: undefined };
+    if (word === '完成') return finishCollecting(ctx, state.collecting);
+  }
+  if (ctx.command?.kind === 'offline') return offerOffline(ctx);
+  return next();
+};
+
+const SIZE = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+const DONE: Choice = { label: '完成', value: '完成' };
+
+async function checklist(ctx: TurnContext): Promise<EvidenceItem[]> {
+  const c = Conversation.of(ctx);
+  return evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id));
+}
+
+async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
+  const c = Conversation.of(ctx);
+  if (!file.sha256) {
+    const limit = file.limit ? SIZE(file.limit) : '平台上限';
+    return ctx.reply(
+      say(
+        [
+          `文件“${file.name}”有 ${SIZE(file.size)}，超过机器人能接收的 ${limit}，没有保存。可以：`,
+          `1. 拆成几个不超过 ${limit} 的文件分别发送（压缩包可分卷，如“XX公司-1”“XX公司-2”）；`,
+          '2. 如这项材料另行提交（邮寄、邮箱或申报系统上传），回复“线下提交”，选择对应材料标记，清单中不再列为缺少。',
+        ].join('\n'),
+        [{ label: '线下提交', value: '线下提交' }],
+      ),
+    );
+  }
+  const { phase, questionId } = c.position();
+  const question = questionId ? c.loaded.questions.get(questionId) : undefined;
+  const base = { sha256: file.sha256, name: file.name, mime: file.mime, size: file.size, channel: ctx.inbound.channel, uploadedById: ctx.person.userId, declarationId: c.state.id };
+
+  if (question?.type === 'upload' && phase === 'asking') {
+    const id = await recordFile(ctx.sql, { ...base, questionId: question.id });
+    const before = UploadValueSchema.safeParse(c.answers[question.id]?.value).data;
+    const kept = before?.status === 'provided' ? before.files : [];
+    const value = { status: 'provided' as const, files: [...kept, { name: file.name, key: id, size: file.size }] };
+    c.state.saveAnswer({ questionId: question.id, value, skipped: false }, { userId: ctx.person.userId, channel: ctx.person.channel });
+    const extension = file.name.includes('.') ? file.name.split('.').pop()!.toLowerCase() : '';
+    const format = question.accept.length && !question.accept.includes(extension) ? `\n注意：要求的格式是 ${question.accept.join('、')}，这个文件已先保存；如需更换，请发送正确格式的文件。` : '';
+    return ctx.reply(
+      feedback('saved', `已收到“${file.name}”（${SIZE(file.size)}），作为“${question.label}”的附件，本题共 ${value.files.length} 个文件。${format}`),
+      say('还有文件请继续发送；全部发完请按“完成”进入下一题。', [DONE]),
+    );
+  }
+
+  const collecting = ctx.chatState.collecting;
+  if (collecting) {
+    await recordFile(ctx.sql, { ...base, evidenceId: collecting });
+    const item = (await checklist(ctx)).find((i) => i.id === collecting);
+    return ctx.reply(
+      feedback('saved', `已收到“${file.name}”（${SIZE(file.size)}），归入“${item?.title ?? collecting}”（该项共 ${item?.files ?? 1} 个文件）。`),
+      say('同一项还有文件请继续发送；发完请按“完成”。', [DONE]),
+    );
+  }
+
+  const id = await recordFile(ctx.sql, base);
+  const unsorted = [...(ctx.chatState.unsortedFiles ?? []), id];
+  const items = await checklist(ctx);
+  // Missing items first (what the file most likely is), then the rest, so a second file for an item can be sorted too.
+  const offered = [...items.filter((i) => i.status !== 'provided'), ...items.filter((i) => i.status === 'provided')];
+  ctx.chatState = { ...ctx.chatState, unsortedFiles: unsorted, evidenceChoices: offered.map((i) => i.id), evidenceFor: 'files' };
+  const received = unsorted.length > 1 ? `已收到 ${unsorted.length} 个文件（最新：“${file.name}”）` : `已收到“${file.name}”（${SIZE(file.size)}）`;
+  return ctx.reply(offerItems(`${received}。它属于哪一项证明材料？请回复序号：`, offered));
+}
+
+/** The checklist's items to choose from, numbered, as text and buttons. */
+function offerItems(heading: string, items: EvidenceItem[]): View {
+  const mark = { provided: '✅', offline: '📮', missing: '□' } as const;
+  const lines = items.map((item, i) => `${i + 1}. ${mark[item.status]} ${item.title}${item.suggested ? '（建议材料）' : ''}`);
+  const short = (t: string) => ([...t].length > 24 ? `${[...t].slice(0, 23).join('')}…` : t);
+  const choices = items.map((item, i) => ({ label: `${i + 1}. ${short(item.title)}`, value: String(i + 1) }));
+  return say([heading, ...lines].join('\n'), choices);
+}
+
+function pick(ids: string[], word: string): string | undefined {
+  const n = /^\d+$/.test(word) ? Number(word) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= ids.length ? ids[n - 1] : undefined;
+}
+
+async function sortInto(ctx: TurnContext, evidenceId: string): Promise<void> {
+  const c = Conversation.of(ctx);
+  const ids = ctx.chatState.unsortedFiles ?? [];
+  await attachToEvidence(ctx.sql, c.state.id, ids, evidenceId);
+  ctx.chatState = { ...ctx.chatState, unsortedFiles: undefined, evidenceChoices: undefined, evidenceFor: undefined, collecting: evidenceId };
+  const item = (await checklist(ctx)).find((i) => i.id === evidenceId);
+  return ctx.reply(
+    feedback('saved', `已将 ${ids.length} 个文件归入“${item?.title ?? evidenceId}”（该项共 ${item?.files ?? ids.length} 个文件），材料清单已更新。`),
+    say('同一项还有文件请继续发送；发完请按“完成”。其他材料的文件发来后再选择所属项。', [DONE]),
+  );
+}
+
+async function finishCollecting(ctx: TurnContext, evidenceId: string): Promise<void> {
+  const c = Conversation.of(ctx);
+  const item = (await checklist(ctx)).find((i) => i.id === evidenceId);
+  const done = feedback('completed', `“${item?.title ?? evidenceId}”已收到 ${item?.files ?? 0} 个文件。回复“材料”可查看全部材料的情况。`);
+  return ctx.reply(...c.respond(c.turn(), [done], '我们继续：'));
+}
+
+async function offerOffline(ctx: TurnContext): Promise<void> {
+  const missing = (await checklist(ctx)).filter((i) => i.status === 'missing');
+  if (missing.length === 0) {
+    const c = Conversation.of(ctx);
+    return ctx.reply(...c.respond(c.turn(), [say('材料清单中没有缺少的材料，无需标记线下提交。')]));
+  }
+  ctx.chatState = { ...ctx.chatState, evidenceChoices: missing.map((i) => i.id), evidenceFor: 'offline' };
+  return ctx.reply(offerItems('哪一项材料线下提交（邮寄、邮箱或在申报系统中上传）？请回复序号：', missing));
+}
+
+async function markItemOffline(ctx: TurnContext, evidenceId: string): Promise<void> {
+  const c = Conversation.of(ctx);
+  await markOffline(ctx.sql, c.state.id, evidenceId, ctx.person.userId);
+  ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
+  const item = (await checklist(ctx)).find((i) => i.id === evidenceId);
+  const done = feedback('saved', `已将“${item?.title ?? evidenceId}”标记为线下提交，材料清单中不再列为缺少；之后发来该项的文件，仍会计入。`);
+  return ctx.reply(...c.respond(c.turn(), [done]));
+}

@@ -1,0 +1,34 @@
+import type { Handler } from '../context.ts';
+import { Conversation } from '../conversation.ts';
+import { may } from '../permissions.ts';
+import type { Unsupported } from '../messages.ts';
+import { say } from '../views.ts';
+
+/**
+ * What a platform can carry but the assistant cannot take (a sticker, a voice note, a location, an edited or forwarded
+ * message …): said plainly, with what to send instead, and the current question again. Nothing saved is touched.
+ */
+
+const SAID: Record<Unsupported, string> = {
+  sticker: '收到贴纸🙂 不过我只能读取文字、按钮和文件。请直接输入答案。',
+  voice: '暂时无法识别语音。请用文字输入答案（数字可以带单位，例如“120万元”）。',
+  audio: '音频不能作为答案。请用文字输入答案；如果它是证明材料，请以“文件”方式发送。',
+  video: '视频不能作为答案。请用文字输入答案；如果它是证明材料，请以“文件”方式发送。',
+  video_note: '视频消息不能作为答案。请用文字输入答案。',
+  location: '位置不能作为答案。地址请直接输入文字，例如“北京市海淀区中关村大街1号”。',
+  contact: '名片不能作为答案。姓名和电话请直接输入文字，例如“张三 13800000000”。',
+  poll: '投票不能作为答案。请直接输入答案。',
+  dice: '这不是答案哦。请直接输入答案。',
+  game: '这不是答案哦。请直接输入答案。',
+  edited: '修改已发送的消息不会改变已保存的答案。如需更正，请直接发送新的答案，或回复“修改 题号”。',
+  forwarded: '转发来的文字不会作为答案保存（可能不是要填的内容）。请直接输入答案；材料文件可以转发，会收作材料。',
+  other: '暂不支持这种消息。请直接输入文字答案，证明材料请以“文件”方式发送。',
+};
+
+export const unsupported: Handler = async (ctx, next) => {
+  const kind = ctx.inbound.unsupported;
+  if (!kind) return next();
+  if (!may(ctx, 'read')) return ctx.reply(say(`${SAID[kind]}\n请先发送贵单位名称（与名录一致的全称）。`));
+  const c = Conversation.of(ctx);
+  return ctx.reply(...c.respond(c.turn(), [say(SAID[kind])], undefined, true));
+};
