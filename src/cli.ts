@@ -16,6 +16,7 @@ import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat, sendNotice } from './main.ts';
+import { TelegramConfigError } from './channels/telegram/start.ts';
 import { questionTitle } from './engine/format.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
@@ -167,6 +168,9 @@ try {
   } else if (err instanceof DatabaseBusyError) {
     console.error(err.chinese);
     process.exitCode = 3;
+  } else if (err instanceof TelegramConfigError) {
+    console.error(err.message);
+    process.exitCode = 2;
   } else if (err instanceof UsageError) {
     console.error(err.message);
     process.exitCode = 2;

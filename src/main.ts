@@ -3,6 +3,8 @@ import { pushText, type Recipient } from './bot/push.ts';
 import { getFlow, listFlowIds, type LoadedFlow } from './flow/loader.ts';
 import { Router } from './bot/router.ts';
 import { runConsole } from './channels/console.ts';
+import { startTelegram, telegramConfig } from './channels/telegram/start.ts';
+import { FileStore } from './files/file-store.ts';
 
 /** Start-up: the database (migrated), the flows, the router, and whichever channels have credentials. */
 
@@ -37,9 +39,27 @@ export async function sendNotice(to: string, text: string): Promise<Recipient[]>
 export async function startAssistant(): Promise<void> {
   const hasTelegram = Boolean(process.env.TELEGRAM_BOT_TOKEN);
   const hasFeishu = Boolean(process.env.FEISHU_APP_ID && process.env.FEISHU_APP_SECRET);
-  if (hasTelegram || hasFeishu) {
-    console.error('Telegram/飞书接入尚未启用（后续版本提供），现以控制台方式启动。');
+  if (hasFeishu) console.error('飞书接入尚未启用（后续版本提供）。');
+  if (!hasTelegram) {
+    console.error('申报助手已启动（内嵌数据库：./data）。');
+    return openChat();
   }
-  console.error('申报助手已启动（内嵌数据库：./data）。');
-  await openChat();
+  // Checked before the database opens: a wrong setting is said at once.
+  const config = telegramConfig();
+  await withRouter(async (router, db) => {
+    const log = (line: string) => console.error(line);
+    const telegram = await startTelegram(config, { router, sql: db.sql, store: FileStore.fromEnv(), log });
+    console.error('申报助手已启动：Telegram 机器人在线（Ctrl+C 停止）。');
+    await untilStopped();
+    console.error('正在停止……');
+    await telegram.stop();
+  });
+}
+
+/** Resolves on SIGINT or SIGTERM (a supervisor's stop): the channels then finish what they are sending. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }

@@ -20,7 +20,7 @@ export const KeyboardSchema = z.object({
 });
 export type Keyboard = z.infer<typeof KeyboardSchema>;
 
-export const PressSchema = z.object({ token: z.string().min(1).max(24), button: z.string().regex(/^[cmt][0-9a-z]{1,12}$/) });
+export const PressSchema = z.object({ token: z.string().regex(/^[0-9a-z]{1,10}\.[\w-]{6}$/), button: z.string().regex(/^[cmt][0-9a-z]{1,12}$/) });
 export type Press = z.infer<typeof PressSchema>;
 
 /** The token of the keyboard a turn sends: the revision it leaves the declaration at, and 6 characters of its key. */

@@ -58,6 +58,31 @@ export class OutboxSender {
     return sent;
   }
 
+  private kicked: Promise<void> | null = null;
+  private again = false;
+
+  /**
+   * Sends what is waiting soon, without waiting for it (a channel calls this after handling a message, so the next
+   * update is not held up by pacing). Kicks while a drain runs make it look once more when done.
+   */
+  kick(): void {
+    if (this.kicked) {
+      this.again = true;
+      return;
+    }
+    this.kicked = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.drain();
+        } catch (error) {
+          this.options.log?.(`[outbox] ${this.options.channel} sender: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      } while (this.again);
+      this.kicked = null;
+    })();
+  }
+
   /** Looks for waiting entries every `pollMs` until `stop()`. */
   start(): void {
     const tick = async () => {
@@ -78,5 +103,6 @@ export class OutboxSender {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
+    await this.kicked;
   }
 }

@@ -218,7 +218,9 @@ export function pgliteSql(db: PGlite): SqlDatabase {
       roundTrips++;
       return (await db.query(text, params)).rows as never[];
     },
-    batch: (statements) => runBatch((sql) => db.exec(sql), statements),
+    // Outside a transaction nothing is prepared: two such batches issued at once (a sender's drain and another's) would
+    // both find a statement unprepared and both PREPARE it, while only transactions run whole under PGlite's mutex.
+    batch: (statements) => runBatch((sql) => db.exec(sql), statements.map(({ name: _unprepared, ...statement }) => statement)),
     async transaction(fn) {
       roundTrips++; // BEGIN, sent by PGlite
       const result = await db.transaction((tx) =>

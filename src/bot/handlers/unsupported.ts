@@ -32,3 +32,15 @@ export const unsupported: Handler = async (ctx, next) => {
   const c = Conversation.of(ctx);
   return ctx.reply(...c.respond(c.turn(), [say(SAID[kind])], undefined, true));
 };
+
+/** Said once in a group the bot was added to: declarations are private, so the bot works in private chats only. */
+export const PRIVATE_CHATS_ONLY = '申报助手只在私聊中工作（申报内容仅本单位填报人可见）。请点击机器人头像，进入私聊后发送“开始”。';
+
+/** A press on the marker left where a question was answered by button. */
+export const ALREADY_ANSWERED = '这一题已经回答过了。如需更正，请回复“修改 题号”。';
+
+/** A file the platform would not hand over (a network failure): nothing was saved. */
+export const FILE_NOT_FETCHED = '文件没有接收成功（下载失败），没有保存。请稍后重新发送这个文件。';
+
+/** A file to send whose content is not in the file store. */
+export const fileMissing = (name: string) => `文件“${name}”暂时无法发送（找不到已保存的内容），请稍后再试或联系管理员。`;
