@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -40,14 +40,20 @@ program
   .command('send')
   .description('发送通知：给某人（渠道上的标识或姓名）或某单位的全部填报人，经发送队列送达')
   .requiredOption('--to <unit or user>', '单位名称（可写其中一段）或用户标识')
-  .requiredOption('--text <text>', '通知内容')
-  .action(async (opts: { to: string; text: string }) => {
-    if (opts.text.trim() === '') {
-      console.error('通知内容不能为空：请在 --text 后写要发送的话。');
+  .option('--text <text>', '通知内容')
+  .option('--file <path>', '随通知发送的文件（如通知原文、模板）')
+  .action(async (opts: { to: string; text?: string; file?: string }) => {
+    if ((opts.text ?? '').trim() === '' && !opts.file) {
+      console.error('通知内容不能为空：请在 --text 后写要发送的话，或用 --file 指定要发送的文件。');
       process.exitCode = 2;
       return;
     }
-    const recipients = await sendNotice(opts.to, opts.text);
+    if (opts.file && !existsSync(opts.file)) {
+      console.error(`找不到文件 ${opts.file}：请检查路径。`);
+      process.exitCode = 2;
+      return;
+    }
+    const recipients = await sendNotice(opts.to, opts.text ?? '', opts.file);
     if (recipients.length === 0) {
       console.error(`没有找到“${opts.to}”：请写用户标识（如 console-zhangsan、Telegram 用户 ID）、姓名，或已开始填报的单位名称。`);
       process.exitCode = 1;

@@ -5,6 +5,8 @@ import { Router } from './bot/router.ts';
 import { runConsole } from './channels/console.ts';
 import { startTelegram, telegramConfig } from './channels/telegram/start.ts';
 import { FileStore } from './files/file-store.ts';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 
 /** Start-up: the database (migrated), the flows, the router, and whichever channels have credentials. */
 
@@ -26,11 +28,12 @@ export async function openChat(user?: string): Promise<void> {
   await withRouter((router, db) => runConsole({ router, sql: db.sql, user }));
 }
 
-/** `shenbao send`: a notice to a person or a unit's operators, through the outbox. */
-export async function sendNotice(to: string, text: string): Promise<Recipient[]> {
+/** `shenbao send`: a notice (and a file) to a person or a unit's operators, through the outbox. */
+export async function sendNotice(to: string, text: string, filePath?: string): Promise<Recipient[]> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
   try {
-    return await db.sql.transaction((sql) => pushText(sql, to, text));
+    const file = filePath ? { ...(await FileStore.fromEnv().put(createReadStream(filePath))), name: basename(filePath) } : undefined;
+    return await db.sql.transaction((sql) => pushText(sql, to, text, file));
   } finally {
     await db.close();
   }

@@ -1,6 +1,8 @@
 import type { Sql } from '../store/sql.ts';
 import { enqueuePush } from '../store/outbox-store.ts';
-import { say } from './views.ts';
+import { say, type View } from './views.ts';
+import { recordFile } from '../store/file-records.ts';
+import type { StoredContent } from '../files/file-store.ts';
 
 /**
  * A message nobody asked for (staff's notice today; reminders and finished exports later): addressed to a person or to
@@ -30,9 +32,15 @@ export async function findRecipients(sql: Sql, to: string): Promise<Recipient[]>
   );
 }
 
-/** Writes the notice to each recipient's outbox; returns who will get it. */
-export async function pushText(sql: Sql, to: string, text: string): Promise<Recipient[]> {
+/** Writes the notice (and a file, already in the file store, as a document under it) to each recipient's outbox. */
+export async function pushText(sql: Sql, to: string, text: string, file?: StoredContent & { name: string }): Promise<Recipient[]> {
   const recipients = await findRecipients(sql, to);
-  for (const r of recipients) await enqueuePush(sql, { channel: r.channel, chatId: r.chatId, views: [say(`📢 通知：${text.trim()}`)] });
+  if (recipients.length === 0) return recipients;
+  const views: View[] = text.trim() ? [say(`📢 通知：${text.trim()}`)] : [];
+  if (file) {
+    const fileId = await recordFile(sql, { sha256: file.sha256, name: file.name, size: file.size, channel: 'cli' });
+    views.push({ kind: 'file', fileId, name: file.name, text: '' });
+  }
+  for (const r of recipients) await enqueuePush(sql, { channel: r.channel, chatId: r.chatId, views });
   return recipients;
 }

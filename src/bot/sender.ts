@@ -1,5 +1,6 @@
 import type { SqlDatabase } from '../store/sql.ts';
 import { claimOutbox, markFailed, markSent } from '../store/outbox-store.ts';
+import { pauseForTest } from '../store/migrate.ts';
 import { ViewSchema, type View } from './views.ts';
 
 /**
@@ -27,6 +28,8 @@ const Views = ViewSchema.array();
 
 export class OutboxSender {
   private timer: NodeJS.Timeout | null = null;
+  /** Deliveries begun, for the test-only pause point `deliver:<n>` (SHENBAO_TEST_PAUSE_AT). */
+  private deliveries = 0;
   private running: Promise<number> | null = null;
 
   constructor(private readonly options: SenderOptions) {}
@@ -45,6 +48,7 @@ export class OutboxSender {
         const views = Views.safeParse(item.views);
         try {
           if (!views.success) throw new Error(`outbox entry ${item.id} holds no valid views`);
+          await pauseForTest(`deliver:${++this.deliveries}`);
           await deliver(item.chatId, views.data);
           if (await markSent(sql, item.id)) more = true;
           sent++;

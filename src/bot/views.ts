@@ -106,7 +106,7 @@ export const feedback = (tone: FeedbackView['tone'], text: string): FeedbackView
 
 /** Views as one plain text, in order, as a chat without cards or buttons shows them. */
 export function plainText(views: View[]): string {
-  return views.map((v) => v.text).filter((t) => t !== '').join('\n\n');
+  return views.map((v) => (v.kind === 'file' ? `📎 文件“${v.name}”${v.text ? `：${v.text}` : ''}` : v.text)).filter((t) => t !== '').join('\n\n');
 }
 
 /** The view whose buttons a reply offers: the last that has any. */

@@ -187,7 +187,8 @@ async function applyOne(session: MigrationSession, file: MigrationFile): Promise
  * waits there forever, so that test/integration/first-start.test.ts can kill it at exactly that moment. Points:
  * `template` (PGlite's initdb has written the template folder, not yet closed: only when there was no template),
  * `initdb` (a new embedded database copied into its temporary folder, not yet migrated), `migration` (a migration
- * executed but not committed), `rename` (a new embedded database complete, not yet moved into place). Never set it
+ * executed but not committed), `rename` (a new embedded database complete, not yet moved into place), `deliver:<n>`
+ * (a sender's n-th delivery: its outbox entry committed, not yet sent). Never set it
  * in production.
  */
 export async function pauseForTest(point: string): Promise<void> {
