@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { releaseOutboxLeases } from './outbox-store.ts';
 import { applyMigrations, type MigrationResult, type MigrationSession } from './migrate.ts';
 import { IN_MEMORY, openEmbeddedDatabase, pgliteSession } from './pglite.ts';
 import { DatabaseUnavailableError, waitForPostgres } from './connect-postgres.ts';
@@ -61,7 +62,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
         await opened.close();
       },
     };
-    if (options.migrate !== false) await database.migrate();
+    if (options.migrate !== false) {
+      await database.migrate();
+      // The embedded database is this process's alone (its lock): an outbox lease found now was held by a process
+      // that died mid-send, and its entry goes out at once instead of when the lease would have run out.
+      if (opened.sql.inProcess) await releaseOutboxLeases(opened.sql);
+    }
     return database;
   } catch (error) {
     await opened.close();

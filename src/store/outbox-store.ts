@@ -61,3 +61,8 @@ export async function markFailed(sql: Sql, id: string, error: string, retrySecon
 export async function enqueuePush(sql: Sql, entry: { channel: string; chatId: string; views: unknown[] }): Promise<void> {
   await sql.query(`INSERT INTO "Outbox" ("channel", "chatId", "views") VALUES ($1, $2, $3::jsonb)`, [entry.channel, entry.chatId, JSON.stringify(entry.views)]);
 }
+
+/** Frees every lease (only where no other process can be sending: the embedded database at open). */
+export async function releaseOutboxLeases(sql: SqlDatabase): Promise<void> {
+  await sql.query(`UPDATE "Outbox" SET "leasedUntil" = NULL WHERE "sentAt" IS NULL AND "leasedUntil" IS NOT NULL`);
+}
