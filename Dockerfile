@@ -11,5 +11,7 @@ COPY . .
 RUN node scripts/build.js
 ENV SHENBAO_DATA_DIR=/data/pglite
 VOLUME /data
+# Only used with TELEGRAM_WEBHOOK_URL (TELEGRAM_WEBHOOK_PORT); long polling needs no port.
+EXPOSE 8080
 ENTRYPOINT ["node", "bin/shenbao.js"]
 CMD ["start"]

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -30,9 +30,9 @@ export class FileStore {
     this.root = resolve(root);
   }
 
-  /** The folder from the environment: SHENBAO_FILES_DIR, else `files` in the data folder. */
+  /** The folder from the environment: SHENBAO_FILES_DIR, else `files` beside the embedded database (./data/files). */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): FileStore {
-    return new FileStore(env.SHENBAO_FILES_DIR || join(env.SHENBAO_DATA_DIR || './data', 'files'));
+    return new FileStore(env.SHENBAO_FILES_DIR || join(dirname(env.SHENBAO_DATA_DIR || './data/pglite'), 'files'));
   }
 
   /** Where a content lives. */
