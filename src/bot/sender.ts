@@ -31,6 +31,9 @@ export class OutboxSender {
   /** Deliveries begun, for the test-only pause point `deliver:<n>` (SHENBAO_TEST_PAUSE_AT). */
   private deliveries = 0;
   private running: Promise<number> | null = null;
+  /** A drain started by kick(), and whether another kick came while it ran. */
+  private kicked: Promise<void> | null = null;
+  private again = false;
 
   constructor(private readonly options: SenderOptions) {}
 
@@ -61,9 +64,6 @@ export class OutboxSender {
     }
     return sent;
   }
-
-  private kicked: Promise<void> | null = null;
-  private again = false;
 
   /**
    * Sends what is waiting soon, without waiting for it (a channel calls this after handling a message, so the next

@@ -28,7 +28,8 @@ export const files: Handler = async (ctx, next) => {
     if (picked) return state.evidenceFor === 'offline' ? markItemOffline(ctx, picked) : sortInto(ctx, picked);
   }
   if (state.evidenceChoices) ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
-  if (state.collecting && (word === '完成' || ctx.command)) {
+  // Any message but a file ends the collecting: a file sent much later is asked about again, never filed unseen.
+  if (state.collecting) {
     ctx.chatState = { ...ctx.chatState, collecting: undefined };
     if (word === '完成') return finishCollecting(ctx, state.collecting);
   }
