@@ -132,8 +132,11 @@ describe('Telegram, for real over HTTP', () => {
     const title = /归入“([^”]+)”/.exec(sorted.text)![1];
     const done = op.buttons(sorted).find((b) => b.text === '完成')!;
     expect((await op.press(sorted, done.callback_data!)).text).toContain(`“${title}”已收到 1 个文件`);
+    // Telegram says “too many requests” once: the reply still arrives, after the wait it asked for.
+    emulator.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } });
     const checklist = await op.type('材料');
     expect(checklist.text).toContain(`✅ ${title}`);
+    expect(emulator.calls.filter((c) => c.method === 'sendMessage' && c.ok === false)).toHaveLength(1);
     const stored = await db.sql.query<{ sha256: string; name: string }>(`SELECT "sha256", "name" FROM "StoredFile" WHERE "name" = '营业执照.pdf'`);
     expect(stored).toHaveLength(1);
     expect(store.has(stored[0].sha256)).toBe(true);
