@@ -49,7 +49,7 @@ describe('files', () => {
     expect(offer.choices.length).toBeGreaterThan(3);
     const listed = text(asked.views).split('\n').filter((l) => /^\d+\. /.test(l));
     const n = listed.findIndex((l) => l.includes('社保')) + 1 || 1;
-    const title = listed[n - 1].replace(/^\d+\. \S+ /, '').replace(/（建议材料）$/, '');
+    const title = listed[n - 1].replace(/^\d+\. \S+ /, '').replace(/（[^（]*）$/, '');
 
     const sorted = await chat.send({ press: { token: offer.keyboard, button: choiceButton(n - 1) } });
     expect(text(sorted.views)).toContain(`已将 1 个文件归入“${title}”`);
@@ -86,7 +86,7 @@ describe('files', () => {
     expect(text(big.views)).toContain('拆成几个');
     const offer = await chat.send({ press: { token: live(big.views)!.keyboard, button: choiceButton(0) } });
     expect(text(offer.views)).toContain('哪一项材料线下提交');
-    const first = text(offer.views).split('\n').find((l) => l.startsWith('1. '))!.replace(/^1\. □ /, '').replace(/（建议材料）$/, '');
+    const first = text(offer.views).split('\n').find((l) => l.startsWith('1. '))!.replace(/^1\. □ /, '').replace(/（[^（]*）$/, '');
     const marked = await chat.say('1');
     expect(marked).toContain(`已将“${first}”标记为线下提交`);
     expect(await chat.say('材料')).toContain(`📮 ${first}`);

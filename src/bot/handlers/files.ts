@@ -101,7 +101,8 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
 /** The checklist's items to choose from, numbered, as text and buttons. */
 function offerItems(heading: string, items: EvidenceItem[]): View {
   const mark = { provided: '✅', offline: '📮', missing: '□' } as const;
-  const lines = items.map((item, i) => `${i + 1}. ${mark[item.status]} ${item.title}${item.suggested ? '（建议材料）' : ''}`);
+  // What requires an item tells apart the ones the seed names alike (“相应的入驻合同” for two indicators).
+  const lines = items.map((item, i) => `${i + 1}. ${mark[item.status]} ${item.title}（${item.requiredBy[0]}${item.suggested ? '，建议材料' : ''}）`);
   const short = (t: string) => ([...t].length > 24 ? `${[...t].slice(0, 23).join('')}…` : t);
   const choices = items.map((item, i) => ({ label: `${i + 1}. ${short(item.title)}`, value: String(i + 1) }));
   return say([heading, ...lines].join('\n'), choices);
