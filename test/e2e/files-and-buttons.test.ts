@@ -75,6 +75,11 @@ describe('files', () => {
     const record = await findFile(chat.db.sql, rows[0].id);
     expect(record).toMatchObject({ name: 'a.pdf', channel: 'test', size: a.size });
     expect(store.has(a.sha256)).toBe(true);
+    // A second file right after (an album): a short line, not the whole list again; both are sorted together.
+    const more = await chat.send({ file: await fileOf('c.pdf', 'other bytes') });
+    expect(text(more.views)).toContain('又收到“c.pdf”，共 2 个文件待归类');
+    expect(text(more.views).length).toBeLessThan(100);
+    expect(live(more.views)!.choices.length).toBe(live(asked.views)!.choices.length);
     // Not sorted: an answer instead drops the offer, and the question goes on.
     const answered = await chat.say('是');
     expect(answered).not.toContain('它属于哪一项');

@@ -93,9 +93,14 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
   const items = await checklist(ctx);
   // Missing items first (what the file most likely is), then the rest, so a second file for an item can be sorted too.
   const offered = [...items.filter((i) => i.status !== 'provided'), ...items.filter((i) => i.status === 'provided')];
+  const listed = ctx.chatState.evidenceFor === 'files' && ctx.chatState.evidenceChoices;
   ctx.chatState = { ...ctx.chatState, unsortedFiles: unsorted, evidenceChoices: offered.map((i) => i.id), evidenceFor: 'files' };
-  const received = unsorted.length > 1 ? `已收到 ${unsorted.length} 个文件（最新：“${file.name}”）` : `已收到“${file.name}”（${SIZE(file.size)}）`;
-  return ctx.reply(offerItems(`${received}。它属于哪一项证明材料？请回复序号：`, offered));
+  if (listed) {
+    // Several files sent at once (an album): the list was just shown; the buttons come again, the list does not.
+    const again = offerItems('', offered);
+    return ctx.reply({ ...again, text: `又收到“${file.name}”，共 ${unsorted.length} 个文件待归类。它们属于哪一项？请点选或回复序号（清单见上一条消息）。` });
+  }
+  return ctx.reply(offerItems(`已收到“${file.name}”（${SIZE(file.size)}）。它属于哪一项证明材料？请回复序号：`, offered));
 }
 
 /** The checklist's items to choose from, numbered, as text and buttons. */
