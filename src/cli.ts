@@ -15,8 +15,9 @@ import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
-import { startAssistant, openChat, sendNotice } from './main.ts';
+import { startAssistant, openChat, sendNotice, feishuUsage } from './main.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
+import { FeishuConfigError } from './channels/feishu/start.ts';
 import { questionTitle } from './engine/format.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
@@ -60,6 +61,18 @@ program
       return;
     }
     console.log(`已加入发送队列，共 ${recipients.length} 位：${recipients.map((r) => `${r.name}（${r.channel}）`).join('、')}。对方在线时即送达，否则在下次打开对话时送达。`);
+  });
+
+program
+  .command('status')
+  .description('查看运行状况')
+  .option('--feishu', '飞书开放平台本月已用的接口调用次数（免费版企业每月有额度）')
+  .action(async (opts: { feishu?: boolean }) => {
+    if (!opts.feishu) throw new UsageError('请指定要查看的内容，例如 shenbao status --feishu');
+    const { month, calls, budget } = await feishuUsage();
+    const share = Math.round((calls / budget) * 100);
+    console.log(`飞书接口调用：${month} 月已用 ${calls} 次，额度 ${budget} 次（${share}%）。${share >= 80 ? '即将用完：请减少群发提醒，或在飞书管理后台升级套餐。' : ''}`);
+    if (share >= 100) process.exitCode = 1;
   });
 
 const db = program.command('db').description('数据库');
@@ -174,7 +187,7 @@ try {
   } else if (err instanceof DatabaseBusyError) {
     console.error(err.chinese);
     process.exitCode = 3;
-  } else if (err instanceof TelegramConfigError) {
+  } else if (err instanceof TelegramConfigError || err instanceof FeishuConfigError) {
     console.error(err.message);
     process.exitCode = 2;
   } else if (err instanceof UsageError) {

@@ -5,6 +5,8 @@ import { Router } from './bot/router.ts';
 import { runConsole } from './channels/console.ts';
 import { startTelegram, telegramConfig } from './channels/telegram/start.ts';
 import { FileStore } from './files/file-store.ts';
+import { feishuConfig, startFeishu } from './channels/feishu/start.ts';
+import { apiCalls, monthInChina } from './store/api-usage.ts';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -41,28 +43,57 @@ export async function sendNotice(to: string, text: string, filePath?: string): P
 
 export async function startAssistant(): Promise<void> {
   const hasTelegram = Boolean(process.env.TELEGRAM_BOT_TOKEN);
-  const hasFeishu = Boolean(process.env.FEISHU_APP_ID && process.env.FEISHU_APP_SECRET);
-  if (hasFeishu) console.error('飞书接入尚未启用（后续版本提供）。');
-  if (!hasTelegram) {
+  const hasFeishu = Boolean(process.env.FEISHU_APP_ID || process.env.FEISHU_APP_SECRET);
+  if (!hasTelegram && !hasFeishu) {
     console.error('申报助手已启动（内嵌数据库：./data）。');
     return openChat();
   }
   // Checked before the database opens: a wrong setting is said at once.
-  const config = telegramConfig();
+  const telegram = hasTelegram ? telegramConfig() : null;
+  const feishu = hasFeishu ? feishuConfig() : null;
   await withRouter(async (router, db) => {
     const log = (line: string) => console.error(line);
-    const telegram = await startTelegram(config, { router, sql: db.sql, store: FileStore.fromEnv(), log });
-    console.error('申报助手已启动：Telegram 机器人在线（Ctrl+C 停止）。');
-    await untilStopped();
-    console.error('正在停止……');
-    await telegram.stop();
+    const store = FileStore.fromEnv();
+    const running: { stop(): Promise<void> }[] = [];
+    let fatal: string | null = null;
+    const stopped = untilStopped();
+    try {
+      if (telegram) running.push(await startTelegram(telegram, { router, sql: db.sql, store, log }));
+      if (feishu) {
+        running.push(await startFeishu(feishu, { router, sql: db.sql, store, log, onFatal: (chinese) => stopped.stop((fatal = chinese)) }));
+      }
+      const names = [telegram && 'Telegram 机器人', feishu && '飞书机器人'].filter(Boolean).join('、');
+      console.error(`申报助手已启动：${names}在线（Ctrl+C 停止）。`);
+      // The console too, when asked for (SHENBAO_CONSOLE=1): one process serves every channel.
+      if (process.env.SHENBAO_CONSOLE === '1') void runConsole({ router, sql: db.sql }).then(() => stopped.stop());
+      await stopped.promise;
+      console.error(fatal ?? '正在停止……');
+    } finally {
+      for (const channel of running.reverse()) await channel.stop().catch(() => undefined);
+    }
+    if (fatal) process.exitCode = 1;
   });
 }
 
-/** Resolves on SIGINT or SIGTERM (a supervisor's stop): the channels then finish what they are sending. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+/** Resolves on SIGINT or SIGTERM (a supervisor's stop), or when `stop` is called: the channels then finish sending. */
+function untilStopped(): { promise: Promise<void>; stop: (reason?: unknown) => void } {
+  let stop: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
+  return { promise, stop };
+}
+
+/** `shenbao status --feishu`: the API calls made this month against the tenant's budget. */
+export async function feishuUsage(): Promise<{ month: string; calls: number; budget: number }> {
+  const budget = Number(process.env.FEISHU_MONTHLY_CALL_BUDGET) || 10_000;
+  const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
+  try {
+    const month = monthInChina();
+    return { month, calls: await apiCalls(db.sql, 'feishu', month), budget };
+  } finally {
+    await db.close();
+  }
 }

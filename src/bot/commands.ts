@@ -35,7 +35,7 @@ const WORDS: Record<string, Command['kind']> = {
   材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
   线下提交: 'offline', 线下: 'offline', offline: 'offline',
   切换单位: 'switch', 重新选择单位: 'switch', switch: 'switch',
-  start: 'start', 开始: 'start', 修改: 'edit', 更正: 'edit', edit: 'edit',
+  start: 'start', 开始: 'start', 你好: 'start', 您好: 'start', 在吗: 'start', hi: 'start', hello: 'start', 修改: 'edit', 更正: 'edit', edit: 'edit',
 };
 
 const SECTION_NUMBER = '[一二三四五六七八九十\\d]+';

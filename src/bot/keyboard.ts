@@ -74,3 +74,10 @@ export const PRESS_REFUSED: Record<'stale' | 'forged', string> = {
   stale: '这个按钮已过期（来自之前的消息），没有做任何修改。请使用最新消息中的按钮，或直接输入答案。',
   forged: '无法识别这个按钮，没有做任何修改。请使用最新消息中的按钮，或直接输入答案。',
 };
+
+/** What a press is told at once while its message is handled (Feishu answers a click within 3 seconds). */
+export const PRESS_TOASTS = {
+  chosen: (label: string) => `已选择：${label}`,
+  working: '已收到，正在处理……结果稍后发到对话中。',
+  failed: '这次操作没有完成，什么也没有改动。请稍后再点一次，或直接输入答案。',
+};

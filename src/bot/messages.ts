@@ -19,7 +19,7 @@ export const InboundFileSchema = z.object({
 });
 
 /** What a platform can send that the assistant cannot take as an answer or a file. */
-export const UnsupportedSchema = z.enum(['sticker', 'voice', 'audio', 'video', 'video_note', 'location', 'contact', 'poll', 'dice', 'game', 'edited', 'forwarded', 'other']);
+export const UnsupportedSchema = z.enum(['sticker', 'voice', 'audio', 'video', 'video_note', 'location', 'contact', 'poll', 'dice', 'game', 'edited', 'forwarded', 'folder', 'other']);
 export type Unsupported = z.infer<typeof UnsupportedSchema>;
 
 export const InboundSchema = z.object({

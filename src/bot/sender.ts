@@ -9,8 +9,11 @@ import { ViewSchema, type View } from './views.ts';
  * mark sends that entry again after the restart.
  */
 
-/** Lays views out the platform's way and sends them to one chat; throws when the platform did not accept them. */
-export type Deliver = (chatId: string, views: View[]) => Promise<void>;
+/**
+ * Lays views out the platform's way and sends them to one chat; throws when the platform did not accept them. `entry`
+ * names the outbox entry, for platforms that take an idempotency key with a send (Feishu's uuid).
+ */
+export type Deliver = (chatId: string, views: View[], entry: { id: string }) => Promise<void>;
 
 export interface SenderOptions {
   sql: SqlDatabase;
@@ -52,7 +55,7 @@ export class OutboxSender {
         try {
           if (!views.success) throw new Error(`outbox entry ${item.id} holds no valid views`);
           await pauseForTest(`deliver:${++this.deliveries}`);
-          await deliver(item.chatId, views.data);
+          await deliver(item.chatId, views.data, { id: item.id });
           if (await markSent(sql, item.id)) more = true;
           sent++;
         } catch (error) {

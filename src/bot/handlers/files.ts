@@ -52,7 +52,7 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
     return ctx.reply(
       say(
         [
-          `文件“${file.name}”有 ${SIZE(file.size)}，超过机器人能接收的 ${limit}，没有保存。可以：`,
+          `文件“${file.name}”${file.limit && file.size > file.limit ? `有 ${SIZE(file.size)}，` : ''}超过机器人能接收的 ${limit}，没有保存。可以：`,
           `1. 拆成几个不超过 ${limit} 的文件分别发送（压缩包可分卷，如“XX公司-1”“XX公司-2”）；`,
           '2. 如这项材料另行提交（邮寄、邮箱或申报系统上传），回复“线下提交”，选择对应材料标记，清单中不再列为缺少。',
         ].join('\n'),

@@ -22,6 +22,7 @@ const SAID: Record<Unsupported, string> = {
   game: '这不是答案哦。请直接输入答案。',
   edited: '修改已发送的消息不会改变已保存的答案。如需更正，请直接发送新的答案，或回复“修改 题号”。',
   forwarded: '转发来的文字不会作为答案保存（可能不是要填的内容）。请直接输入答案；材料文件可以转发，会收作材料。',
+  folder: '文件夹不能直接接收。请把文件夹压缩成 zip 后以文件发送，或逐个发送其中的文件。',
   other: '暂不支持这种消息。请直接输入文字答案，证明材料请以“文件”方式发送。',
 };
 
@@ -44,3 +45,6 @@ export const FILE_NOT_FETCHED = '文件没有接收成功（下载失败），�
 
 /** A file to send whose content is not in the file store. */
 export const fileMissing = (name: string) => `文件“${name}”暂时无法发送（找不到已保存的内容），请稍后再试或联系管理员。`;
+
+/** A file too big for the platform to send (Feishu: 30 MB). */
+export const fileTooBigToSend = (name: string, limitMb: number) => `文件“${name}”超过 ${limitMb} MB，无法通过机器人发送。请联系管理员在电脑上领取，或改用压缩分卷。`;
