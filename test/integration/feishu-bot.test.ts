@@ -294,3 +294,28 @@ describe('Feishu by webhook', () => {
     }
   }, 30_000);
 });
+
+describe('Feishu connection health', () => {
+  it('a long connection that fails for good is reported in Chinese, so the process can end and be restarted', async () => {
+    const lost = await startFeishuStandin();
+    const lostDb = await openDatabase({ dataDir: 'memory://' });
+    const router = new Router({ db: lostDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+    const said: string[] = [];
+    const lines: string[] = [];
+    const served = await startFeishu(feishuConfig({ FEISHU_APP_ID: lost.appId, FEISHU_APP_SECRET: lost.appSecret, FEISHU_DOMAIN: lost.domain }), {
+      router, sql: lostDb.sql, store, log: (line) => lines.push(line), onFatal: (chinese) => said.push(chinese), healthEveryMs: 50,
+    });
+    try {
+      await expect.poll(() => lines.join()).toContain('long connection connected');
+      lost.setEndpointFailure(403);
+      lost.disconnectAll();
+      await expect.poll(() => said.length, { timeout: 10_000 }).toBe(1);
+      expect(said[0]).toContain('飞书长连接已断开且重连失败');
+      expect(lines.join()).toContain('long connection failed');
+    } finally {
+      await served.stop();
+      await lost.close();
+      await lostDb.close();
+    }
+  }, 30_000);
+});
