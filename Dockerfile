@@ -11,7 +11,7 @@ COPY . .
 RUN node scripts/build.js
 ENV SHENBAO_DATA_DIR=/data/pglite
 VOLUME /data
-# Only used with TELEGRAM_WEBHOOK_URL (TELEGRAM_WEBHOOK_PORT); long polling needs no port.
-EXPOSE 8080
+# Only used by webhooks (TELEGRAM_WEBHOOK_PORT 8080, FEISHU_WEBHOOK_PORT 8081); long polling and the long connection need none.
+EXPOSE 8080 8081
 ENTRYPOINT ["node", "bin/shenbao.js"]
 CMD ["start"]

@@ -225,5 +225,23 @@ describe('send', () => {
     const nobody = await shenbaoWith(env, 'send', '--to', '不存在的人', '--text', '你好');
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('没有找到“不存在的人”');
+
+    // A file with the notice: the console says a file came (it cannot show one).
+    const template = join(tmp, '附表模板.xlsx');
+    writeFileSync(template, 'PK template');
+    const withFile = await shenbaoWith(env, 'send', '--to', 'zhangsan', '--text', '附表模板见附件。', '--file', template);
+    expect(withFile.code).toBe(0);
+    expect(await chat('zhangsan', '')).toContain('📎 文件“附表模板.xlsx”');
+    const missing = await shenbaoWith(env, 'send', '--to', 'zhangsan', '--file', join(tmp, '没有这个文件.pdf'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('找不到文件');
+  });
+});
+
+describe('status', () => {
+  it('reports the Feishu API calls of the month against the budget', async () => {
+    const result = await shenbaoWith({ SHENBAO_DATA_DIR: join(tmp, 'status-db'), FEISHU_MONTHLY_CALL_BUDGET: '500' }, 'status', '--feishu');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/飞书接口调用：\d{4}-\d{2} 月已用 0 次，额度 500 次（0%）/);
   });
 });
