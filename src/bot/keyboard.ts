@@ -10,7 +10,8 @@ import { z } from 'zod';
  *
  * The press's data is `<token>|<button>`, short enough for Telegram's 64 bytes and a Feishu button's value:
  * `c<i>` the i-th choice, `m<mask>` a multi-select confirmed with the choices whose bits are set (base 36),
- * `t<mask>` a multi-select toggled (the channel redraws its own keyboard; the assistant never sees it).
+ * `t<mask>` a multi-select toggled (the channel redraws its own keyboard; the assistant never sees it), `f0` a form
+ * submitted (a table's rows, in `text`).
  */
 
 export const KeyboardSchema = z.object({
@@ -20,7 +21,12 @@ export const KeyboardSchema = z.object({
 });
 export type Keyboard = z.infer<typeof KeyboardSchema>;
 
-export const PressSchema = z.object({ token: z.string().regex(/^[0-9a-z]{1,10}\.[\w-]{6}$/), button: z.string().regex(/^[cmt][0-9a-z]{1,12}$/) });
+export const PressSchema = z.object({
+  token: z.string().regex(/^[0-9a-z]{1,10}\.[\w-]{6}$/),
+  button: z.string().regex(/^[cmtf][0-9a-z]{1,12}$/),
+  /** A form's submission (`f0`: a table's rows as the text an operator would type). */
+  text: z.string().max(5000).optional(),
+});
 export type Press = z.infer<typeof PressSchema>;
 
 /** The token of the keyboard a turn sends: the revision it leaves the declaration at, and 6 characters of its key. */
@@ -63,6 +69,9 @@ export function resolvePress(press: Press, keyboard: Keyboard | undefined): Reso
       const chosen = maskIndexes(n, keyboard.values.length).map((i) => keyboard.values[i]);
       return { ok: true, text: chosen.length ? chosen.join(' ') : '无' };
     }
+    case 'f':
+      // A form's fields, put together as text: parsed and checked like anything typed.
+      return press.text !== undefined && n === 0 ? { ok: true, text: press.text } : { ok: false, reason: 'forged' };
     default:
       // A toggle is the channel's own business; reaching the assistant, it is not a press we made.
       return { ok: false, reason: 'forged' };

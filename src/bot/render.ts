@@ -3,7 +3,7 @@ import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
 import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle } from '../engine/format.ts';
 import { openRequired, questionsCounted } from '../engine/section-machine.ts';
-import { MultiValueSchema, type AnswerValue, type Answers, type MatrixValue } from '../engine/values.ts';
+import { MultiValueSchema, TableValueSchema, type AnswerValue, type Answers, type MatrixValue } from '../engine/values.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import type { Verdict } from '../rules/thresholds.ts';
@@ -103,6 +103,7 @@ export function renderQuestion(
     unit: 'unit' in q && typeof q.unit === 'string' ? q.unit : undefined,
     choices: [],
     selected: q.type === 'multi' ? MultiValueSchema.safeParse(stored).data?.values : undefined,
+    table: q.type === 'table' ? tableForm(q, stored) : undefined,
     current,
   };
   if (q.type === 'matrix') return { ...view, text: renderMatrixEntry(loaded, q, lines, collected ?? (answers[q.id]?.value as MatrixValue | undefined)) };
@@ -112,6 +113,16 @@ export function renderQuestion(
   const buttons = choiceButtons(loaded, q) ?? [];
   const choices = prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...buttons] : buttons;
   return { ...view, text: lines.join('\n'), choices, current: current ?? (prefilled && !answers[q.id] ? prefilled : undefined) };
+}
+
+/** What a form needs to fill a table: its columns (with units), the rows so far as text, and how many rows it may have. */
+function tableForm(q: Extract<Question, { type: 'table' }>, stored: AnswerValue | null | undefined): QuestionView['table'] {
+  const rows = TableValueSchema.safeParse(stored).data ?? [];
+  return {
+    columns: q.columns.map((c) => ({ id: c.id, label: c.label })),
+    rows: rows.map((row) => q.columns.map((c) => (row[c.id] === null || row[c.id] === undefined ? '' : typeof row[c.id] === 'boolean' ? (row[c.id] ? '是' : '否') : String(row[c.id])))),
+    maxRows: q.maxRows,
+  };
 }
 
 /** A matrix is filled one row per message; the prompt shows what is in and names the next row. */

@@ -155,14 +155,14 @@ export class Router {
   private bindKeyboard(ctx: TurnContext, replies: View[]): void {
     if (replies.length === 0) return;
     const live = viewWithChoices(replies);
-    if (!live?.choices) {
+    if (!live) {
       if (ctx.chatState.keyboard) ctx.chatState = { ...ctx.chatState, keyboard: undefined };
       return;
     }
     const d = ctx.declaration;
     const token = keyboardToken(d ? d.revision + (d.changed ? 1 : 0) : 0, ctx.inbound.idempotencyKey);
     replies[replies.indexOf(live)] = { ...live, keyboard: token };
-    ctx.chatState = { ...ctx.chatState, keyboard: { token, values: live.choices.map((c) => c.value) } };
+    ctx.chatState = { ...ctx.chatState, keyboard: { token, values: (live.choices ?? []).map((c) => c.value) } };
   }
 
   /** After the commit: the chat's declaration as this turn left it, at the revision it now has. */

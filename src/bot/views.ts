@@ -41,6 +41,8 @@ export const QuestionViewSchema = z.object({
   keyboard: z.string().optional(),
   /** A multi-select's values chosen so far. */
   selected: z.array(z.string()).optional(),
+  /** A table's columns, its rows so far (cells as shown) and how many it may have: enough for a form of inputs. */
+  table: z.object({ columns: z.array(z.object({ id: z.string(), label: z.string() })), rows: z.array(z.array(z.string())), maxRows: z.number().int().optional() }).optional(),
   /** The saved answer or the directory's value offered for confirmation, as shown. */
   current: z.string().optional(),
 });
@@ -109,11 +111,12 @@ export function plainText(views: View[]): string {
   return views.map((v) => (v.kind === 'file' ? `📎 文件“${v.name}”${v.text ? `：${v.text}` : ''}` : v.text)).filter((t) => t !== '').join('\n\n');
 }
 
-/** The view whose buttons a reply offers: the last that has any. */
+/** The view whose controls a reply offers: the last with buttons, or a table to fill in a form. */
 export function viewWithChoices(views: View[]): Extract<View, { choices?: Choice[] }> | undefined {
   for (let i = views.length - 1; i >= 0; i--) {
     const v = views[i];
     if ('choices' in v && v.choices && v.choices.length > 0) return v;
+    if (v.kind === 'question' && v.table) return v;
   }
   return undefined;
 }

@@ -247,3 +247,23 @@ describe('Feishu card layout', () => {
     expect(card.body.elements[0]).toMatchObject({ tag: 'div', text: { tag: 'plain_text' } });
   });
 });
+
+describe('table forms', () => {
+  it('offers a row of inputs per allowed row, prefilled, and turns the submission into the text an operator would type', async () => {
+    const { renderFeishu: render, tableText: text } = await import('../../src/channels/feishu/cards.ts');
+    const view = {
+      kind: 'question' as const, text: '【一、基本情况】第 14/26 题\n主要投资方（前三名）', section: { id: 'basic', title: '【一】基本情况', index: 1, total: 8 },
+      position: { index: 14, total: 26 }, questionId: 'investors', label: '主要投资方（前三名）', answerAs: 'table', choices: [], keyboard: '5.abcdef',
+      table: { columns: [{ id: 'investor', label: '投资方' }, { id: 'nature', label: '单位性质' }, { id: 'ratio', label: '投资比例（%）' }], rows: [['首钢集团', '国有企业', '60']], maxRows: 3 },
+    };
+    const [out] = render([view]);
+    const json = JSON.stringify(out);
+    expect((json.match(/"tag":"input"/g) ?? []).length).toBe(9);
+    expect(json).toContain('"default_value":"首钢集团"');
+    expect(json).toContain('"k":"5.abcdef|f0"');
+    expect(text({ r0c0: '首钢集团', r0c1: '国有企业', r0c2: '60', r1c0: '某投资公司, 北京', r1c1: '私营企业', r1c2: '40', r2c0: '', r2c1: '', r2c2: '' })).toBe('首钢集团,国有企业,60；某投资公司、北京,私营企业,40');
+    expect(text({ r0c0: '', r0c1: '' })).toBe('无');
+    expect(text({ evil: 'x' })).toBeNull();
+    expect(text(['r0c0'])).toBeNull();
+  });
+});

@@ -105,8 +105,19 @@ describe('Feishu over the long connection', () => {
 
     let clicks = 0;
     let clickedChoice = false;
+    let filledForm = false;
     for (const answer of SECTION_ONE) {
       const { buttons } = readCard(asked);
+      const submitTable = buttons.find((b) => String(b.value.k).endsWith('|f0'));
+      if (submitTable) {
+        // The table's form: one row of inputs per row, filled as the operator would.
+        const form = Object.fromEntries(answer.split('；').flatMap((row, r) => row.split('，').map((cell, c) => [`r${r}c${c}`, cell])));
+        const { ack, reply } = await op.click(asked, submitTable, form);
+        expect(ack.elapsedMs).toBeLessThan(3000);
+        filledForm = true;
+        asked = reply;
+        continue;
+      }
       const yesNo = buttons.find((b) => b.text === answer || b.text.startsWith(`${answer}（`));
       const choice = /^\d$/.test(answer) && buttons.length > 2 ? buttons.find((b) => String(b.value.k).endsWith(`|c${Number(answer) - 1}`)) : undefined;
       const button = yesNo ?? choice;
@@ -122,6 +133,9 @@ describe('Feishu over the long connection', () => {
     }
     expect(clicks).toBeGreaterThanOrEqual(5);
     expect(clickedChoice).toBe(true);
+    expect(filledForm).toBe(true);
+    const investors = await db.sql.query<{ value: unknown }>(`SELECT "value" FROM "Answer" WHERE "questionId" = 'investors'`);
+    expect(investors[0].value).toEqual([{ investor: '首钢集团', nature: '国有企业', ratio: '60' }, { investor: '某投资公司', nature: '私营企业', ratio: '40' }]);
     const answered = user.messages().find((m) => m.message_id === firstQuestion.message_id)!;
     expect(readCard(answered).buttons).toEqual([]);
     expect(readCard(answered).texts).toContain('已选择');

@@ -48,6 +48,10 @@ export const MAX_TEXT_CHARS = 4000;
 export const MULTI_FIELD = 'choices';
 export const MULTI_FORM = 'f_multi';
 export const MULTI_SUBMIT = 'btn_ok';
+export const TABLE_FORM = 'f_table';
+export const TABLE_SUBMIT = 'btn_submit';
+/** Rows a table form offers at most (more are typed: “投资方,性质,比例；…”). */
+const TABLE_ROWS_MAX = 5;
 /** A button's callback `value.l` (the label shown on the answered card) is cut to this many characters. */
 export const LABEL_MAX = 40;
 
@@ -267,7 +271,7 @@ type WithChoices = Extract<View, { choices?: unknown }>;
 
 /** The view whose buttons are live: the last with a keyboard token and choices. */
 function liveView(views: View[]): WithChoices | undefined {
-  return [...views].reverse().find((v): v is WithChoices => 'keyboard' in v && Boolean(v.keyboard) && 'choices' in v && Boolean(v.choices?.length));
+  return [...views].reverse().find((v): v is WithChoices => 'keyboard' in v && Boolean(v.keyboard) && (('choices' in v && Boolean(v.choices?.length)) || (v.kind === 'question' && Boolean(v.table))));
 }
 
 const cut = (s: string, max: number): string => {
@@ -285,9 +289,47 @@ function button(token: string, label: string, i: number, width: 'fill' | 'defaul
   };
 }
 
-/** The live view's controls: a form for a multi-select, buttons otherwise. */
+/** A table question's form: a row of inputs per table row (as many as it may have, at most 5), prefilled, and 提交. */
+function tableForm(token: string, table: NonNullable<QuestionView['table']>): CardElement[] {
+  const rows = Math.max(1, Math.min(TABLE_ROWS_MAX, table.maxRows ?? 3, Math.max(table.rows.length, table.maxRows ?? 3)));
+  const elements: CardElement[] = [];
+  for (let r = 0; r < rows; r++) {
+    if (rows > 1) elements.push(div(`第 ${r + 1} 行`));
+    table.columns.forEach((column, c) => {
+      const value = table.rows[r]?.[c];
+      elements.push({ tag: 'input', name: `r${r}c${c}`, label: plain(column.label), placeholder: plain(column.label), max_length: 200, width: 'fill', ...(value ? { default_value: value } : {}) });
+    });
+  }
+  elements.push({ tag: 'button', name: TABLE_SUBMIT, text: plain('提交'), type: 'primary', form_action_type: 'submit', behaviors: [{ type: 'callback', value: { k: `${token}|f0`, l: '表格' } }] });
+  return [{ tag: 'form', name: TABLE_FORM, elements }];
+}
+
+/**
+ * A table form's submission as the text an operator would type (“投资方,性质,60；…”), rows with nothing in them left
+ * out, and separators inside a cell turned into 、 so that a cell stays one cell; null when it is not our form's.
+ */
+export function tableText(formValue: unknown): string | null {
+  if (!formValue || typeof formValue !== 'object' || Array.isArray(formValue)) return null;
+  const rows = new Map<number, Map<number, string>>();
+  for (const [name, value] of Object.entries(formValue)) {
+    const at = /^r(\d)c(\d{1,2})$/.exec(name);
+    if (!at || (value !== undefined && value !== null && typeof value !== 'string')) return null;
+    const row = rows.get(Number(at[1])) ?? new Map<number, string>();
+    row.set(Number(at[2]), String(value ?? '').normalize('NFKC').replace(/\s*[,|\t;；\n]+\s*/g, '、').trim());
+    rows.set(Number(at[1]), row);
+  }
+  const lines = [...rows.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, cells]) => [...cells.entries()].sort(([a], [b]) => a - b).map(([, v]) => v))
+    .filter((cells) => cells.some((v) => v !== ''))
+    .map((cells) => cells.join(','));
+  return lines.length ? lines.join('；') : '无';
+}
+
+/** The live view's controls: a form for a multi-select or a table, buttons otherwise. */
 function controlsOf(view: WithChoices): CardElement[] {
   const token = view.keyboard!;
+  if (view.kind === 'question' && view.table && !view.choices.length) return tableForm(token, view.table);
   const choices = view.choices ?? [];
   if (view.kind === 'question' && view.answerAs === 'multi') {
     const selected = choices.flatMap((c, i) => (view.selected?.includes(c.value) ? [String(i)] : []));

@@ -12,7 +12,7 @@ import type { SqlDatabase } from '../../store/sql.ts';
 import { findFile } from '../../store/file-records.ts';
 import { addApiCalls } from '../../store/api-usage.ts';
 import { FileStore, FileTooLargeError } from '../../files/file-store.ts';
-import { answeredCard, answeredVersion, callbackPress, renderFeishu, type Card } from './cards.ts';
+import { answeredCard, answeredVersion, callbackPress, renderFeishu, tableText, type Card } from './cards.ts';
 import { CardActionEventSchema, MessageEventSchema, clickKey, messageKey, readMessage, type FeishuResource } from './inbound.ts';
 
 /**
@@ -179,8 +179,12 @@ export class FeishuChannel {
     if (!parsed.success) return { toast: { type: 'error', content: PRESS_REFUSED.forged } };
     const { action, context, operator, event_id } = parsed.data;
     const value = (action.value ?? {}) as { k?: unknown; l?: unknown };
-    const pressed = callbackPress(action.value, action.form_value);
-    const press = pressed ? decodePress(pressed) : null;
+    const k = (value as { k?: unknown }).k;
+    // A table's form: its fields become the text an operator would type, bound to the card's token like any press.
+    const table = typeof k === 'string' && k.endsWith('|f0') ? tableText(action.form_value) : null;
+    const pressed = table !== null ? (k as string) : callbackPress(action.value, action.form_value);
+    const decoded = pressed ? decodePress(pressed) : null;
+    const press = decoded && table !== null ? { ...decoded, text: table } : decoded;
     if (!press) return { toast: { type: 'error', content: PRESS_REFUSED.forged } };
     const chatId = context.open_chat_id;
     const work = this.inOrder(chatId, async () => {
@@ -196,7 +200,7 @@ export class FeishuChannel {
     if (!result) return { toast: { type: 'error', content: PRESS_TOASTS.failed } };
     if (result.ack) return { toast: { type: 'warning', content: result.ack } };
     if (result.duplicate) return {};
-    const label = typeof value.l === 'string' && value.l && !press.button.startsWith('m') ? value.l : '所选各项';
+    const label = press.text !== undefined ? press.text : typeof value.l === 'string' && value.l && !press.button.startsWith('m') ? value.l : '所选各项';
     const sent = context.open_message_id ? this.sentCards.get(context.open_message_id) : undefined;
     return { toast: { type: 'success', content: PRESS_TOASTS.chosen(label) }, card: { type: 'raw', data: sent ? answeredVersion(sent, label) : answeredCard('已回答', label) } };
   }
