@@ -196,7 +196,11 @@ export class FeishuChannel {
       return null;
     });
     const result = await Promise.race([work, sleep(this.options.clickBudgetMs ?? 2500).then(() => 'late' as const)]);
-    if (result === 'late') return { toast: { type: 'info', content: PRESS_TOASTS.working } };
+    if (result === 'late') {
+      // Feishu has been answered “working on it”: a click refused in the end is said in the chat instead.
+      void work.then((late) => (late?.ack ? this.sendText(chatId, late.ack) : undefined)).catch(() => undefined);
+      return { toast: { type: 'info', content: PRESS_TOASTS.working } };
+    }
     if (!result) return { toast: { type: 'error', content: PRESS_TOASTS.failed } };
     if (result.ack) return { toast: { type: 'warning', content: result.ack } };
     if (result.duplicate) return {};
