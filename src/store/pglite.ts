@@ -308,6 +308,9 @@ async function acquireLock(path: string): Promise<() => Promise<void>> {
       await file.close();
       const releaseNow = () => rmSync(path, { force: true });
       const onSignal = (signal: NodeJS.Signals) => {
+        // A process that stops gracefully on this signal (the bot finishing its sends) closes the database itself,
+        // which releases the lock; letting go of it now would let another process in while this one still writes.
+        if (process.listenerCount(signal) > 0) return;
         releaseNow();
         process.exit(signal === 'SIGINT' ? 130 : 143);
       };
