@@ -120,3 +120,15 @@ export function viewWithChoices(views: View[]): Extract<View, { choices?: Choice
   }
   return undefined;
 }
+
+/** A reply in the order it is sent: runs of views shown together (one message or card), and each file on its own. */
+export function runsAndFiles(views: View[]): ({ kind: 'views'; views: View[] } | { kind: 'file'; file: FileView })[] {
+  const out: ({ kind: 'views'; views: View[] } | { kind: 'file'; file: FileView })[] = [];
+  for (const view of views) {
+    const last = out.at(-1);
+    if (view.kind === 'file') out.push({ kind: 'file', file: view });
+    else if (last?.kind === 'views') last.views.push(view);
+    else out.push({ kind: 'views', views: [view] });
+  }
+  return out;
+}

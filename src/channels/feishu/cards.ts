@@ -1,5 +1,5 @@
 import { choiceButton, confirmButton, decodePress, encodePress, maskOf } from '../../bot/keyboard.ts';
-import type { FeedbackView, FileView, QuestionView, View } from '../../bot/views.ts';
+import { runsAndFiles, type FeedbackView, type FileView, type QuestionView, type View } from '../../bot/views.ts';
 
 /**
  * Views as Feishu messages: the views of one reply become one interactive card (card JSON 2.0) — or several when the
@@ -91,20 +91,7 @@ function card(title: string, template: Template, elements: CardElement[]): Card 
 
 /** The views of one reply as Feishu messages, in order: cards for the texts, a file message for each file. */
 export function renderFeishu(views: View[]): FeishuOutgoing[] {
-  const out: FeishuOutgoing[] = [];
-  let texts: View[] = [];
-  const flush = () => {
-    if (texts.length) out.push(...cardsOf(texts).map((c): FeishuOutgoing => ({ kind: 'card', card: c })));
-    texts = [];
-  };
-  for (const view of views) {
-    if (view.kind === 'file') {
-      flush();
-      out.push({ kind: 'file', file: view });
-    } else texts.push(view);
-  }
-  flush();
-  return out;
+  return runsAndFiles(views).flatMap((part): FeishuOutgoing[] => (part.kind === 'file' ? [part] : cardsOf(part.views).map((c) => ({ kind: 'card', card: c }))));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { choiceButton, confirmButton, encodePress, maskOf, toggleButton } from '../../bot/keyboard.ts';
-import type { FileView, View } from '../../bot/views.ts';
+import { runsAndFiles, type FileView, type View } from '../../bot/views.ts';
 
 /**
  * Views as Telegram messages: the reply's texts in one message (HTML, everything escaped — answers echo what people
@@ -21,20 +21,7 @@ export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replac
 export const CHECK = '✓ ';
 
 export function renderViews(views: View[]): TelegramOutgoing[] {
-  const out: TelegramOutgoing[] = [];
-  let texts: View[] = [];
-  const flush = () => {
-    if (texts.length) out.push(...textMessages(texts));
-    texts = [];
-  };
-  for (const view of views) {
-    if (view.kind === 'file') {
-      flush();
-      out.push({ kind: 'file', file: view });
-    } else texts.push(view);
-  }
-  flush();
-  return out;
+  return runsAndFiles(views).flatMap((part): TelegramOutgoing[] => (part.kind === 'file' ? [part] : textMessages(part.views)));
 }
 
 function textMessages(views: View[]): TelegramOutgoing[] {
