@@ -130,6 +130,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       const qp = `${sp}.questions.${k}`;
       questionPaths.set(q.id, questionId(`${qp}.id`, q.id));
       expression(`${qp}.when`, q.when);
+      expression(`${qp}.tableValue`, q.tableValue, tableIds);
       checks(`${qp}.checks`, q.checks, known, known);
       evidence(`${qp}.evidence`, q.evidence);
       if (q.prefill && !directoryColumns.includes(q.prefill)) add(`${qp}.prefill`, `名录中没有“${q.prefill}”这一列`);

@@ -93,6 +93,11 @@ const questionBase = {
   checks: z.array(CheckSchema).default([]),
   /** Asked by the assistant though the official form does not ask it (a threshold needs it). */
   extra: z.boolean().default(false),
+  /**
+   * What the annex tables say this answer is (e.g. count(resident_list)): once the table is in, the answer is filled
+   * from it, or a different typed answer is shown beside it for the operator to choose.
+   */
+  tableValue: expression.optional().describe('the answer as the annex tables give it, e.g. count(resident_list)'),
 };
 
 const numericBounds = {
