@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Each test file in its own process: PGlite and the WASM engines keep per-process state.
     pool: 'forks',
+    setupFiles: ['test/support/setup.ts'],
   },
 });

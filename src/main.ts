@@ -18,7 +18,7 @@ export function loadAllFlows(): LoadedFlow[] {
 
 async function withRouter<T>(fn: (router: Router, db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
-  const router = new Router({ db, flows: loadAllFlows(), log: (line) => console.error(line) });
+  const router = new Router({ db, flows: loadAllFlows(), log: (line) => console.error(line), files: FileStore.fromEnv() });
   try {
     return await fn(router, db);
   } finally {

@@ -20,6 +20,8 @@ export type Command =
   | { kind: 'evidence'; page?: number }
   | { kind: 'switch' }
   | { kind: 'offline' }
+  | { kind: 'checklist' }
+  | { kind: 'not_applicable' }
   | { kind: 'unknown'; word: string };
 
 const WORDS: Record<string, Command['kind']> = {
@@ -33,7 +35,8 @@ const WORDS: Record<string, Command['kind']> = {
   目录: 'sections', 章节: 'sections', 菜单: 'sections', sections: 'sections',
   门槛: 'thresholds', 门槛条件: 'thresholds', thresholds: 'thresholds',
   材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
-  线下提交: 'offline', 线下: 'offline', offline: 'offline',
+  清单: 'checklist', 缺失清单: 'checklist', 材料缺失清单: 'checklist', checklist: 'checklist',
+  线下提交: 'offline', 线下: 'offline', offline: 'offline', 不适用: 'not_applicable',
   切换单位: 'switch', 重新选择单位: 'switch', switch: 'switch',
   start: 'start', 开始: 'start', 你好: 'start', 您好: 'start', 在吗: 'start', hi: 'start', hello: 'start', 修改: 'edit', 更正: 'edit', edit: 'edit',
 };
@@ -79,7 +82,7 @@ export function parseCommand(raw: string): Command | null {
 export const COMMAND_HELP = [
   '“返回”回到上一题，“跳过”跳过选填题（已答的题保留原答案）',
   '“修改 3”或“修改 【三】1”更正某一题（也可写题目名称），“查看”列出本节答案',
-  '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断，“材料”查看需准备的证明材料',
-  '证明材料的文件可直接发送，发送后选择所属材料；不在这里提交的材料回复“线下提交”标记',
+  '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断，“材料”查看需准备的证明材料，“清单”按门槛条件和评分指标列出已交和缺少的材料',
+  '证明材料的文件可直接发送，发送后选择所属材料；另行提交的材料回复“线下提交”，本单位没有的回复“不适用”并说明原因',
   '“帮助”查看本题说明',
 ].join('\n');

@@ -1,6 +1,7 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { DeclarationState } from '../store/declaration-state.ts';
 import type { Sql } from '../store/sql.ts';
+import type { FileStore } from '../files/file-store.ts';
 import type { Person } from '../store/turn-store.ts';
 import type { Command } from './commands.ts';
 import type { Inbound } from './messages.ts';
@@ -30,6 +31,8 @@ export interface TurnContext {
   declaration: DeclarationState | null;
   /** The transaction: for statements the read-once, write-once turn does not cover (opening a declaration). */
   readonly sql: Sql;
+  /** The file store: files operators sent, and files the assistant makes for them. */
+  readonly files: FileStore;
   /** Reply with views (several calls append to one reply). */
   reply(...views: View[]): void;
   /** The views replied so far. */

@@ -27,8 +27,10 @@ export const ChatStateSchema = z.object({
   unsortedFiles: z.array(z.string()).optional(),
   /** The evidence items offered for them (or for 线下提交), by number. */
   evidenceChoices: z.array(z.string()).optional(),
-  /** What the offered items are for: sorting files, or marking items as handed in outside (线下提交). */
-  evidenceFor: z.enum(['files', 'offline']).optional(),
+  /** What the offered items are for: sorting files, or marking items (线下提交, 不适用). */
+  evidenceFor: z.enum(['files', 'offline', 'not_applicable']).optional(),
+  /** An item being marked 不适用: the next message says why. */
+  awaitReason: z.string().optional(),
   /** The item further files go to until the operator says 完成. */
   collecting: z.string().optional(),
 });

@@ -259,18 +259,21 @@ export function renderVerdicts(verdicts: Verdict[]): string {
  * The evidence checklist: what the documents require, then — apart, so nobody takes them for requirements — what the
  * assistant suggests (建议材料), each with what it supports; a summary line, then one page at a time (“材料 2”).
  */
+/** How an evidence item stands, at a glance. */
+export const EVIDENCE_MARK: Record<EvidenceItem['status'], string> = { provided: '✅', offline: '📮', not_applicable: '➖', missing: '□' };
+
 export function renderEvidence(items: EvidenceItem[], page = 1): string {
   if (items.length === 0) return '按目前的回答，没有需要准备的证明材料。';
   const required = items.filter((i) => !i.suggested);
   const suggested = items.filter((i) => i.suggested);
   const missing = required.filter((i) => i.status === 'missing');
-  const offline = required.filter((i) => i.status === 'offline');
-  const mark = { provided: '✅', offline: '📮', missing: '□' } as const;
-  const state = (item: EvidenceItem) => (item.files ? `，已收 ${item.files} 个文件` : item.status === 'offline' ? '，线下提交' : '');
+  const offline = required.filter((i) => i.status === 'offline' || i.status === 'not_applicable');
+  const state = (item: EvidenceItem) =>
+    item.files ? `，已收 ${item.files} 个文件` : item.status === 'offline' ? '，线下提交' : item.status === 'not_applicable' ? `，不适用：${item.markReason ?? ''}` : '';
   const line = (item: EvidenceItem, n: number) =>
-    `${n}. ${mark[item.status]} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}${state(item)}）`;
+    `${n}. ${EVIDENCE_MARK[item.status]} ${item.title}（${item.requiredBy.slice(0, 3).join('、')}${item.requiredBy.length > 3 ? ' 等' : ''}${state(item)}）`;
   const lines = [
-    `申报文件要求的证明材料共 ${required.length} 项，已提供 ${required.length - missing.length - offline.length} 项${offline.length ? `，线下提交 ${offline.length} 项` : ''}，尚缺 ${missing.length} 项${suggested.length ? `；另有建议材料 ${suggested.length} 项` : ''}（按您的回答筛选；文件可在飞书或 Telegram 中直接发送，发送后选择所属材料）：`,
+    `申报文件要求的证明材料共 ${required.length} 项，已提供 ${required.length - missing.length - offline.length} 项${offline.length ? `，线下提交或不适用 ${offline.length} 项` : ''}，尚缺 ${missing.length} 项${suggested.length ? `；另有建议材料 ${suggested.length} 项` : ''}（按您的回答筛选；文件可在飞书或 Telegram 中直接发送，发送后选择所属材料）：`,
   ];
   const { shown, offset, footer } = paginate(items, page, (next) => `回复“材料 ${next}”看下一页`);
   shown.forEach((item, i) => {
@@ -295,4 +298,35 @@ export function renderVerdictChanges(before: Verdict[], after: Verdict[]): strin
     else if (v.status === 'pass' && (old?.status === 'fail' || old?.status === 'review')) out.push(`✅ 门槛条件${v.number}（${v.title}）现已满足。`);
   }
   return out;
+}
+
+/**
+ * The missing-evidence checklist (清单): per threshold and indicator in the seed's order, what is provided (the files'
+ * names), marked (线下提交, 不适用 and why) and missing; the assistant's suggestions last.
+ */
+export function renderChecklist(items: EvidenceItem[]): string {
+  if (items.length === 0) return '按目前的回答，没有需要准备的证明材料。';
+  const groups = new Map<string, EvidenceItem[]>();
+  for (const item of items) {
+    const group = item.suggested ? '建议材料（申报文件未列明，助手建议准备）' : (item.requiredBy[0] ?? '其他');
+    groups.set(group, [...(groups.get(group) ?? []), item]);
+  }
+  const state = (item: EvidenceItem) => {
+    if (item.fileNames.length) return `：${item.fileNames.slice(0, 3).join('、')}${item.fileNames.length > 3 ? ` 等 ${item.fileNames.length} 个文件` : ''}`;
+    if (item.status === 'offline') return '：线下提交';
+    if (item.status === 'not_applicable') return `：不适用（${item.markReason ?? '未说明原因'}）`;
+    if (item.status === 'provided') return '：已上传';
+    return '：缺';
+  };
+  const required = items.filter((i) => !i.suggested);
+  const count = (s: EvidenceItem['status']) => required.filter((i) => i.status === s).length;
+  const lines = [
+    `证明材料清单（按申报文件顺序）：已提供 ${count('provided')} 项，线下提交 ${count('offline')} 项，不适用 ${count('not_applicable')} 项，尚缺 ${count('missing')} 项。`,
+  ];
+  for (const [group, list] of groups) {
+    lines.push('', `【${group}】`);
+    for (const item of list) lines.push(`${EVIDENCE_MARK[item.status]} ${item.title}${state(item)}${item.requiredBy.length > 1 && !item.suggested ? `（另见${item.requiredBy.slice(1, 3).join('、')}）` : ''}`);
+  }
+  if (count('missing')) lines.push('', '缺少的材料：直接发送文件并选择所属项；另行提交的回复“线下提交”，本单位没有的回复“不适用”。');
+  return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, waitSeconds } from '../store/connect-postgres
 import { createPersonStatement, lockStatement, readStatement, turnData, writeStatement, type OutboxEntry, type TurnData } from '../store/turn-store.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import { DeclarationCache } from '../store/declaration-cache.ts';
+import { FileStore } from '../files/file-store.ts';
 import { isoDateInChina } from '../engine/today.ts';
 import { parseCommand } from './commands.ts';
 import { compose, type TurnContext } from './context.ts';
@@ -35,6 +36,8 @@ export interface RouterOptions {
   now?: () => Date;
   /** Where operational trouble is reported (English, never a message's content). */
   log?: (line: string) => void;
+  /** Where files are kept (what operators send, what the assistant makes); default from SHENBAO_FILES_DIR. */
+  files?: FileStore;
 }
 
 export interface HandleResult {
@@ -56,9 +59,11 @@ export class Router {
   private readonly flows: Map<string, LoadedFlow>;
   /** What this process holds of each chat's declaration, by revision (see DeclarationCache). */
   private readonly cache = new DeclarationCache();
+  private readonly files: FileStore;
 
   constructor(private readonly options: RouterOptions) {
     this.flows = new Map(options.flows.map((f) => [f.flow.id, f]));
+    this.files = options.files ?? FileStore.fromEnv();
   }
 
   /**
@@ -113,6 +118,7 @@ export class Router {
             activeDeclarationId: data.person.activeDeclarationId,
             declaration,
             sql: tx,
+            files: this.files,
             reply: (...views) => void replies.push(...views),
             replies,
             push: (to, views) => void pushes.push({ channel: to.channel, chatId: to.chatId, inboundKey: null, views }),

@@ -17,17 +17,22 @@ export interface EvidenceItem {
   detail?: string;
   /** What requires it: 门槛条件3, 评分指标8.1, 【六】 绩效报告, 附表1-2-3-1-4 … */
   requiredBy: string[];
-  /** provided: a file is attached (or the upload answering for it is in); offline: to be handed in outside (线下提交). */
-  status: 'missing' | 'provided' | 'offline';
-  /** How many files are attached to the item itself. */
+  /**
+   * provided: a file is attached (or the upload answering for it is in); offline: to be handed in outside (线下提交);
+   * not_applicable: does not apply to the unit (不适用), `markReason` saying why.
+   */
+  status: 'missing' | 'provided' | 'offline' | 'not_applicable';
+  /** How many files are attached to the item itself, and their names. */
   files: number;
+  fileNames: string[];
+  markReason?: string;
   /** The assistant's suggestion (建议材料), not a document the seed requires; `reason` says why it is suggested. */
   suggested: boolean;
   reason?: string;
 }
 
 /** Files attached to items and items marked 线下提交, by evidence id (src/store/file-records.ts). */
-export type Provisions = ReadonlyMap<string, { files: readonly unknown[]; offline: boolean }>;
+export type Provisions = ReadonlyMap<string, { files: readonly { name: string }[]; mark: { status: 'offline' | 'not_applicable'; reason: string | null } | null }>;
 
 export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: Scope, provisions: Provisions = new Map()): EvidenceItem[] {
   const items = new Map<string, EvidenceItem>();
@@ -44,6 +49,7 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
         requiredBy: [],
         status: 'missing' as EvidenceItem['status'],
         files: 0,
+        fileNames: [] as string[],
         suggested: evidence.extra,
         reason: evidence.reason,
       };
@@ -69,8 +75,12 @@ export function evidenceChecklist(loaded: LoadedFlow, answers: Answers, scope: S
     const given = provisions.get(item.id);
     if (!given) continue;
     item.files = given.files.length;
+    item.fileNames = given.files.map((f) => f.name);
     if (given.files.length > 0) item.status = 'provided';
-    else if (given.offline && item.status === 'missing') item.status = 'offline';
+    else if (given.mark && item.status === 'missing') {
+      item.status = given.mark.status;
+      if (given.mark.reason) item.markReason = given.mark.reason;
+    }
   }
   const all = [...items.values()];
   return [...all.filter((i) => !i.suggested), ...all.filter((i) => i.suggested)];

@@ -31,11 +31,14 @@ export interface NewFile {
   questionId?: string | null;
 }
 
-/** How an evidence item stands beyond the answers: files attached to it, or marked as handed in outside (线下提交). */
+/** How an evidence item stands beyond the answers: files attached to it, or a mark (线下提交, 不适用 with its reason). */
 export interface Provision {
   files: { id: string; name: string }[];
-  offline: boolean;
+  mark: { status: MarkStatus; reason: string | null } | null;
 }
+
+/** offline: handed in outside the assistant (线下提交); not_applicable: does not apply to the unit (不适用). */
+export type MarkStatus = 'offline' | 'not_applicable';
 
 const COLUMNS = `"id", "sha256", "name", "mime", "size"::float8 AS "size", "channel", "uploadedById", "declarationId", "evidenceId", "questionId"`;
 
@@ -68,27 +71,28 @@ export async function attachToEvidence(sql: Sql, declarationId: string, ids: str
 
 /** Each evidence item's files and marks in a declaration. */
 export async function evidenceProvisions(sql: Sql, declarationId: string): Promise<Map<string, Provision>> {
-  const rows = await sql.query<{ evidenceId: string; files: { id: string; name: string }[] | null; offline: boolean }>(
+  const rows = await sql.query<{ evidenceId: string; files: { id: string; name: string }[] | null; status: MarkStatus | null; reason: string | null }>(
     `SELECT e."evidenceId",
             (SELECT json_agg(json_build_object('id', f."id", 'name', f."name") ORDER BY f."createdAt", f."id")
                FROM "StoredFile" f WHERE f."declarationId" = $1 AND f."evidenceId" = e."evidenceId") AS "files",
-            EXISTS (SELECT 1 FROM "EvidenceMark" m WHERE m."declarationId" = $1 AND m."evidenceId" = e."evidenceId" AND m."status" = 'offline') AS "offline"
+            m."status", m."reason"
        FROM (SELECT "evidenceId" FROM "StoredFile" WHERE "declarationId" = $1 AND "evidenceId" IS NOT NULL
-             UNION SELECT "evidenceId" FROM "EvidenceMark" WHERE "declarationId" = $1) e`,
+             UNION SELECT "evidenceId" FROM "EvidenceMark" WHERE "declarationId" = $1) e
+       LEFT JOIN "EvidenceMark" m ON m."declarationId" = $1 AND m."evidenceId" = e."evidenceId"`,
     [declarationId],
   );
-  return new Map(rows.map((r) => [r.evidenceId, { files: r.files ?? [], offline: r.offline }]));
+  return new Map(rows.map((r) => [r.evidenceId, { files: r.files ?? [], mark: r.status ? { status: r.status, reason: r.reason } : null }]));
 }
 
-/** Marks an item as handed in outside the assistant (线下提交), or takes the mark back. */
-export async function markOffline(sql: Sql, declarationId: string, evidenceId: string, userId: string | null, offline = true): Promise<void> {
-  if (!offline) {
+/** Marks an item (线下提交, or 不适用 with its reason), or takes the mark back (null). */
+export async function markEvidence(sql: Sql, declarationId: string, evidenceId: string, userId: string | null, mark: { status: MarkStatus; reason?: string } | null): Promise<void> {
+  if (!mark) {
     await sql.query(`DELETE FROM "EvidenceMark" WHERE "declarationId" = $1 AND "evidenceId" = $2`, [declarationId, evidenceId]);
     return;
   }
   await sql.query(
-    `INSERT INTO "EvidenceMark" ("declarationId", "evidenceId", "status", "userId") VALUES ($1, $2, 'offline', $3)
-     ON CONFLICT ("declarationId", "evidenceId") DO UPDATE SET "status" = 'offline', "userId" = EXCLUDED."userId", "createdAt" = now()`,
-    [declarationId, evidenceId, userId],
+    `INSERT INTO "EvidenceMark" ("declarationId", "evidenceId", "status", "reason", "userId") VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT ("declarationId", "evidenceId") DO UPDATE SET "status" = EXCLUDED."status", "reason" = EXCLUDED."reason", "userId" = EXCLUDED."userId", "createdAt" = now()`,
+    [declarationId, evidenceId, mark.status, mark.reason ?? null, userId],
   );
 }

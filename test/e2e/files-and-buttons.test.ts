@@ -97,6 +97,19 @@ describe('files', () => {
     expect(await chat.say('材料')).toContain(`📮 ${first}`);
   });
 
+  it('marks an item 不适用 with the reason, which 清单 shows beside what is provided and what is missing', async () => {
+    const offer = await chat.say('不适用');
+    expect(offer).toContain('哪一项材料对本单位不适用');
+    const first = offer.split('\n').find((l) => l.startsWith('1. '))!.replace(/^1\. □ /, '').replace(/（[^（]*）$/, '');
+    expect(await chat.say('1')).toContain(`为什么“${first}”对本单位不适用`);
+    expect(await chat.say('本基地没有自有产权房屋，全部为租赁')).toContain(`已将“${first}”标记为不适用（本基地没有自有产权房屋，全部为租赁）`);
+    const list = await chat.say('清单');
+    expect(list).toContain('证明材料清单（按申报文件顺序）');
+    expect(list).toContain(`➖ ${first}：不适用（本基地没有自有产权房屋，全部为租赁）`);
+    expect(list).toMatch(/✅ .+：社保缴纳证明\.pdf、社保缴纳证明-续\.pdf/);
+    expect(list).toMatch(/□ .+：缺/);
+  });
+
   it('attaches files sent at an upload question to it, and 完成 moves on with them kept', async () => {
     const at = await chat.say('第6节');
     expect(at).toContain('绩效报告');

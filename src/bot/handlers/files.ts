@@ -5,7 +5,8 @@ import { feedback, say, type Choice, type View } from '../views.ts';
 import { normalise } from '../../engine/parse-answer.ts';
 import { UploadValueSchema } from '../../engine/values.ts';
 import { evidenceChecklist, type EvidenceItem } from '../../rules/evidence.ts';
-import { attachToEvidence, evidenceProvisions, markOffline, recordFile } from '../../store/file-records.ts';
+import { attachToEvidence, evidenceProvisions, markEvidence, recordFile } from '../../store/file-records.ts';
+import { EVIDENCE_MARK } from '../render.ts';
 import type { InboundFile } from '../messages.ts';
 
 /**
@@ -23,9 +24,15 @@ export const files: Handler = async (ctx, next) => {
   if (!open) return next();
   if (file) return receive(ctx, file);
   const word = normalise(ctx.text);
+  if (state.awaitReason) {
+    ctx.chatState = { ...ctx.chatState, awaitReason: undefined };
+    if (!ctx.command && word !== '') return markItem(ctx, state.awaitReason, { status: 'not_applicable', reason: ctx.text.trim().slice(0, 500) });
+  }
   if (state.evidenceChoices && !ctx.command) {
     const picked = pick(state.evidenceChoices, word);
-    if (picked) return state.evidenceFor === 'offline' ? markItemOffline(ctx, picked) : sortInto(ctx, picked);
+    if (picked && state.evidenceFor === 'offline') return markItem(ctx, picked, { status: 'offline' });
+    if (picked && state.evidenceFor === 'not_applicable') return askReason(ctx, picked);
+    if (picked) return sortInto(ctx, picked);
   }
   if (state.evidenceChoices) ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
   // Any message but a file ends the collecting: a file sent much later is asked about again, never filed unseen.
@@ -33,7 +40,7 @@ export const files: Handler = async (ctx, next) => {
     ctx.chatState = { ...ctx.chatState, collecting: undefined };
     if (word === '完成') return finishCollecting(ctx, state.collecting);
   }
-  if (ctx.command?.kind === 'offline') return offerOffline(ctx);
+  if (ctx.command?.kind === 'offline' || ctx.command?.kind === 'not_applicable') return offerMarking(ctx, ctx.command.kind);
   return next();
 };
 
@@ -105,9 +112,8 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
 
 /** The checklist's items to choose from, numbered, as text and buttons. */
 function offerItems(heading: string, items: EvidenceItem[]): View {
-  const mark = { provided: '✅', offline: '📮', missing: '□' } as const;
   // What requires an item tells apart the ones the seed names alike (“相应的入驻合同” for two indicators).
-  const lines = items.map((item, i) => `${i + 1}. ${mark[item.status]} ${item.title}（${item.requiredBy[0]}${item.suggested ? '，建议材料' : ''}）`);
+  const lines = items.map((item, i) => `${i + 1}. ${EVIDENCE_MARK[item.status]} ${item.title}（${item.requiredBy[0]}${item.suggested ? '，建议材料' : ''}）`);
   const short = (t: string) => ([...t].length > 24 ? `${[...t].slice(0, 23).join('')}…` : t);
   const choices = items.map((item, i) => ({ label: `${i + 1}. ${short(item.title)}`, value: String(i + 1) }));
   return say([heading, ...lines].join('\n'), choices);
@@ -137,21 +143,31 @@ async function finishCollecting(ctx: TurnContext, evidenceId: string): Promise<v
   return ctx.reply(...c.respond(c.turn(), [done], '我们继续：'));
 }
 
-async function offerOffline(ctx: TurnContext): Promise<void> {
+async function offerMarking(ctx: TurnContext, kind: 'offline' | 'not_applicable'): Promise<void> {
   const missing = (await checklist(ctx)).filter((i) => i.status === 'missing');
   if (missing.length === 0) {
     const c = Conversation.of(ctx);
-    return ctx.reply(...c.respond(c.turn(), [say('材料清单中没有缺少的材料，无需标记线下提交。')]));
+    return ctx.reply(...c.respond(c.turn(), [say('材料清单中没有缺少的材料，无需标记。')]));
   }
-  ctx.chatState = { ...ctx.chatState, evidenceChoices: missing.map((i) => i.id), evidenceFor: 'offline' };
-  return ctx.reply(offerItems('哪一项材料线下提交（邮寄、邮箱或在申报系统中上传）？请回复序号：', missing));
+  ctx.chatState = { ...ctx.chatState, evidenceChoices: missing.map((i) => i.id), evidenceFor: kind };
+  const heading = kind === 'offline' ? '哪一项材料线下提交（邮寄、邮箱或在申报系统中上传）？请回复序号：' : '哪一项材料对本单位不适用？请回复序号，接着说明原因：';
+  return ctx.reply(offerItems(heading, missing));
 }
 
-async function markItemOffline(ctx: TurnContext, evidenceId: string): Promise<void> {
+async function askReason(ctx: TurnContext, evidenceId: string): Promise<void> {
+  const item = (await checklist(ctx)).find((i) => i.id === evidenceId);
+  ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined, awaitReason: evidenceId };
+  return ctx.reply(say(`为什么“${item?.title ?? evidenceId}”对本单位不适用？请用一句话说明（会写入材料清单，供审核参考），例如“本基地上一年度无上市挂牌企业”。`));
+}
+
+async function markItem(ctx: TurnContext, evidenceId: string, mark: { status: 'offline' | 'not_applicable'; reason?: string }): Promise<void> {
   const c = Conversation.of(ctx);
-  await markOffline(ctx.sql, c.state.id, evidenceId, ctx.person.userId);
+  await markEvidence(ctx.sql, c.state.id, evidenceId, ctx.person.userId, mark);
   ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
   const item = (await checklist(ctx)).find((i) => i.id === evidenceId);
-  const done = feedback('saved', `已将“${item?.title ?? evidenceId}”标记为线下提交，材料清单中不再列为缺少；之后发来该项的文件，仍会计入。`);
+  const title = item?.title ?? evidenceId;
+  const done = mark.status === 'offline'
+    ? feedback('saved', `已将“${title}”标记为线下提交，材料清单中不再列为缺少；之后发来该项的文件，仍会计入。`)
+    : feedback('saved', `已将“${title}”标记为不适用（${mark.reason}），材料清单中注明原因；如有变化，发来该项的文件即计入。`);
   return ctx.reply(...c.respond(c.turn(), [done]));
 }

@@ -5,7 +5,7 @@ import { evaluateThresholds } from '../../rules/thresholds.ts';
 import { evidenceChecklist } from '../../rules/evidence.ts';
 import { evidenceProvisions } from '../../store/file-records.ts';
 import { COMMAND_HELP } from '../commands.ts';
-import { INTRO_SHOWN, renderEvidence, renderVerdicts, sectionLabel } from '../render.ts';
+import { INTRO_SHOWN, renderChecklist, renderEvidence, renderVerdicts, sectionLabel } from '../render.ts';
 import { say } from '../views.ts';
 
 /** Where the declaration stands: 进度, 门槛, 材料, 帮助 — and a word not understood. */
@@ -24,6 +24,8 @@ export const status: Handler = allowed('read', async (ctx, next) => {
     }
     case 'thresholds':
       return ctx.reply(say(renderVerdicts(evaluateThresholds(c.loaded, c.answers, c.scope()))));
+    case 'checklist':
+      return ctx.reply(say(renderChecklist(evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id)))));
     case 'evidence':
       return ctx.reply(say(renderEvidence(evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id)), command.page ?? 1)));
     case 'help': {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "EvidenceMark" ADD COLUMN     "reason" TEXT;
