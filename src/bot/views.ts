@@ -88,8 +88,23 @@ export const FileViewSchema = z.object({
   text: z.string().default(''),
 });
 export type FileView = z.infer<typeof FileViewSchema>;
+export type ProgressView = z.infer<typeof ProgressViewSchema>;
 
-export const ViewSchema = z.discriminatedUnion('kind', [QuestionViewSchema, FeedbackViewSchema, ReviewViewSchema, OverviewViewSchema, TextViewSchema, FileViewSchema]);
+/** A progress message: a bar and what is being done. */
+export function progressView(key: string, percent: number, doing: string): ProgressView {
+  const filled = Math.round(Math.max(0, Math.min(100, percent)) / 10);
+  return { kind: 'progress', key, percent, text: `${'▓'.repeat(filled)}${'░'.repeat(10 - filled)} ${Math.round(percent)}%　${doing}` };
+}
+
+/** How far long work got (building the package): one message per `key`, updated in place where the platform can. */
+export const ProgressViewSchema = z.object({
+  kind: z.literal('progress'),
+  key: z.string(),
+  percent: z.number().min(0).max(100),
+  text: z.string(),
+});
+
+export const ViewSchema = z.discriminatedUnion('kind', [QuestionViewSchema, FeedbackViewSchema, ReviewViewSchema, OverviewViewSchema, TextViewSchema, FileViewSchema, ProgressViewSchema]);
 
 export type Choice = z.infer<typeof ChoiceSchema>;
 export type SectionRef = z.infer<typeof SectionRefSchema>;
@@ -121,12 +136,13 @@ export function viewWithChoices(views: View[]): Extract<View, { choices?: Choice
   return undefined;
 }
 
-/** A reply in the order it is sent: runs of views shown together (one message or card), and each file on its own. */
-export function runsAndFiles(views: View[]): ({ kind: 'views'; views: View[] } | { kind: 'file'; file: FileView })[] {
-  const out: ({ kind: 'views'; views: View[] } | { kind: 'file'; file: FileView })[] = [];
+/** A reply in the order it is sent: runs of views shown together (one message or card); each file and progress alone. */
+export function runsAndFiles(views: View[]): ({ kind: 'views'; views: View[] } | { kind: 'file'; file: FileView } | { kind: 'progress'; progress: ProgressView })[] {
+  const out: ReturnType<typeof runsAndFiles> = [];
   for (const view of views) {
     const last = out.at(-1);
     if (view.kind === 'file') out.push({ kind: 'file', file: view });
+    else if (view.kind === 'progress') out.push({ kind: 'progress', progress: view });
     else if (last?.kind === 'views') last.views.push(view);
     else out.push({ kind: 'views', views: [view] });
   }

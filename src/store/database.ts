@@ -6,6 +6,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { releaseOutboxLeases } from './outbox-store.ts';
+import { releaseJobLeases } from './job-store.ts';
 import { applyMigrations, type MigrationResult, type MigrationSession } from './migrate.ts';
 import { IN_MEMORY, openEmbeddedDatabase, pgliteSession } from './pglite.ts';
 import { DatabaseUnavailableError, waitForPostgres } from './connect-postgres.ts';
@@ -66,7 +67,10 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       await database.migrate();
       // The embedded database is this process's alone (its lock): an outbox lease found now was held by a process
       // that died mid-send, and its entry goes out at once instead of when the lease would have run out.
-      if (opened.sql.inProcess) await releaseOutboxLeases(opened.sql);
+      if (opened.sql.inProcess) {
+        await releaseOutboxLeases(opened.sql);
+        await releaseJobLeases(opened.sql);
+      }
     }
     return database;
   } catch (error) {

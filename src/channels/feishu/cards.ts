@@ -36,7 +36,7 @@ export interface Card {
   body: { elements: CardElement[] };
 }
 
-export type FeishuOutgoing = { kind: 'card'; card: Card } | { kind: 'file'; file: FileView };
+export type FeishuOutgoing = { kind: 'card'; card: Card } | { kind: 'file'; file: FileView } | { kind: 'progress'; key: string; card: Card };
 
 /** Feishu's limit on a card (message create / update / callback response): 30 KB. */
 export const MAX_CARD_BYTES = 30 * 1024;
@@ -91,7 +91,11 @@ function card(title: string, template: Template, elements: CardElement[]): Card 
 
 /** The views of one reply as Feishu messages, in order: cards for the texts, a file message for each file. */
 export function renderFeishu(views: View[]): FeishuOutgoing[] {
-  return runsAndFiles(views).flatMap((part): FeishuOutgoing[] => (part.kind === 'file' ? [part] : cardsOf(part.views).map((c) => ({ kind: 'card', card: c }))));
+  return runsAndFiles(views).flatMap((part): FeishuOutgoing[] => {
+    if (part.kind === 'file') return [part];
+    if (part.kind === 'progress') return [{ kind: 'progress', key: part.progress.key, card: card('处理进度', part.progress.percent >= 100 ? 'green' : 'blue', [div(part.progress.text)]) }];
+    return cardsOf(part.views).map((c) => ({ kind: 'card', card: c }));
+  });
 }
 
 /**

@@ -65,6 +65,8 @@ export class FeishuChannel {
   private readonly chains = new Map<string, Promise<unknown>>();
   /** Cards recently sent, by message id: a click on one is answered with the same card, answered (see answeredVersion). */
   private readonly sentCards = new Map<string, Card>();
+  /** Each progress key's card (patched as a job goes on). */
+  private readonly progressCards = new Map<string, string>();
   /** API calls not yet added to the month's count. */
   private unsavedCalls = 0;
   private usageTimer: NodeJS.Timeout | null = null;
@@ -266,12 +268,25 @@ export class FeishuChannel {
         // The same entry sent again (after a crash or a failed part) is shown once: Feishu keeps a uuid for an hour.
         const uuid = `shenbao-${entryId}-${i}`;
         if (out.kind === 'card') this.remember(await this.send(chatId, 'interactive', out.card, uuid), out.card);
+        else if (out.kind === 'progress') await this.showProgress(chatId, out.key, out.card, uuid);
         else await this.sendFile(chatId, out.file, uuid);
       }
     } catch (error) {
       if (error instanceof FeishuSendError && UNREACHABLE.has(error.code)) return this.log(`[feishu] chat ${chatId} cannot be reached (${error.code}): message dropped`);
       throw error;
     }
+  }
+
+  /** A progress card: sent once, then patched in place. */
+  private async showProgress(chatId: string, key: string, card: Card, uuid: string): Promise<void> {
+    const known = this.progressCards.get(key);
+    if (known) {
+      await this.pacer.wait(chatId);
+      await this.client.im.v1.message.patch({ path: { message_id: known }, data: { content: JSON.stringify(card) } });
+      return;
+    }
+    const id = await this.send(chatId, 'interactive', card, uuid);
+    if (id) this.progressCards.set(key, id);
   }
 
   private remember(messageId: string | undefined, card: Card): void {

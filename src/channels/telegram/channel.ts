@@ -47,6 +47,8 @@ export class TelegramChannel {
   private readonly pacer: Pacer;
   /** Each chat's message whose buttons are live: they are taken away when the next message goes out. */
   private readonly liveKeyboards = new Map<string, number>();
+  /** Each progress key's message (edited as a job goes on). */
+  private readonly progressMessages = new Map<string, number>();
 
   constructor(private readonly options: TelegramChannelOptions) {
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/$/, '');
@@ -141,13 +143,27 @@ export class TelegramChannel {
     if (first.length) await ctx.reply(PRIVATE_CHATS_ONLY);
   }
 
+  /** A progress message: sent once, then edited in place (an unchanged text is not an error). */
+  private async showProgress(chatId: string, key: string, html: string): Promise<void> {
+    const known = this.progressMessages.get(key);
+    if (known !== undefined) {
+      await this.bot.api.editMessageText(chatId, known, html, { parse_mode: 'HTML' }).catch((error) => {
+        if (!(error instanceof GrammyError && /not modified/.test(error.description))) throw error;
+      });
+      return;
+    }
+    const sent = await this.bot.api.sendMessage(chatId, html, { parse_mode: 'HTML' });
+    this.progressMessages.set(key, sent.message_id);
+    if (this.progressMessages.size > 1000) this.progressMessages.delete(this.progressMessages.keys().next().value!);
+  }
+
   /** Lays a reply out and sends it; throws when Telegram did not take it, so the outbox tries again later. */
   async deliver(chatId: string, views: View[]): Promise<void> {
     const messages = renderViews(views);
     const api = this.bot.api;
     try {
       const previous = this.liveKeyboards.get(chatId);
-      if (previous !== undefined && messages.length) {
+      if (previous !== undefined && messages.some((m) => m.kind !== 'progress')) {
         this.liveKeyboards.delete(chatId);
         await api.editMessageReplyMarkup(chatId, previous, { reply_markup: { inline_keyboard: [] } }).catch(() => undefined);
       }
@@ -155,6 +171,10 @@ export class TelegramChannel {
         await this.pacer.wait(chatId);
         if (message.kind === 'file') {
           await sendStoredFile(api, this.options.sql, this.options.store, chatId, message.file);
+          continue;
+        }
+        if (message.kind === 'progress') {
+          await this.showProgress(chatId, message.key, message.html);
           continue;
         }
         const sent = await api.sendMessage(chatId, message.html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_markup: message.keyboard });

@@ -14,14 +14,20 @@ const CHUNK = 4000;
 
 export type TelegramOutgoing =
   | { kind: 'text'; html: string; keyboard?: InlineKeyboardMarkup }
-  | { kind: 'file'; file: FileView };
+  | { kind: 'file'; file: FileView }
+  /** One message per key, edited as the work goes on. */
+  | { kind: 'progress'; key: string; html: string };
 
 export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export const CHECK = '✓ ';
 
 export function renderViews(views: View[]): TelegramOutgoing[] {
-  return runsAndFiles(views).flatMap((part): TelegramOutgoing[] => (part.kind === 'file' ? [part] : textMessages(part.views)));
+  return runsAndFiles(views).flatMap((part): TelegramOutgoing[] => {
+    if (part.kind === 'file') return [part];
+    if (part.kind === 'progress') return [{ kind: 'progress', key: part.progress.key, html: escapeHtml(part.progress.text) }];
+    return textMessages(part.views);
+  });
 }
 
 function textMessages(views: View[]): TelegramOutgoing[] {
