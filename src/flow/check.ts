@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts';
+import { checkReport } from './report-check.ts';
 import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
 import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
 import { findSeed, Seed } from './seed.ts';
@@ -190,6 +191,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   });
   literalPlaceholders(flow, '', add);
   issues.push(...checkDirectory(loaded));
+  issues.push(...checkReport(loaded));
   return issues;
 }
 

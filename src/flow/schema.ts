@@ -263,6 +263,17 @@ export const AnnexTableSchema = z.object({
   rowChecks: z.array(CheckSchema).default([]),
   checks: z.array(CheckSchema).default([]),
   evidence: z.array(EvidenceRefSchema).default([]),
+  /**
+   * What identifies a row (e.g. the enterprise's name): a second row with the same values is named on import, row by
+   * row. At level error it is not taken (the seed forbids repeats); at warning it is taken and the operator asked to check.
+   */
+  key: z
+    .object({ columns: z.array(id).min(1), level: z.enum(['error', 'warning']).default('error') })
+    .optional()
+    .describe('columns identifying a row, for duplicates on import'),
+}).refine((t) => !t.key || t.key.columns.every((c) => t.columns.some((col) => col.id === c)), {
+  message: 'key.columns 中的列必须是本表的列',
+  path: ['key', 'columns'],
 });
 
 export const VocabularySchema = z.object({
@@ -286,6 +297,51 @@ export const DirectorySchema = z.object({
   columns: z.record(z.string(), z.string()).describe('CSV column → Chinese heading'),
 });
 
+/** A line of the report's cover or of its declaration's signature block: a label, filled in by the draft or left blank. */
+export const ReportFieldSchema = z.object({
+  label: z.string().min(1).describe('worded as in the seed, e.g. 申请单位, 填报单位（盖章）'),
+  fill: z.enum(['unit', 'district', 'date']).optional().describe("the declaring unit's name, its district or the draft's date; none: left blank to sign"),
+  suffix: z.string().optional().describe('after the value, e.g. （盖章）'),
+});
+
+/**
+ * One sentence of figures the declaration already holds. Its `message`, as a check's, is said with the answers:
+ * `{question_id}` or any expression over answers and annex tables, e.g. `{count(resident_list)}`, `{sum(activity_ledger, "people")}`.
+ */
+export const ReportFactSchema = z.object({ message: z.string().min(1), when: expression.optional().describe('said only when this holds') });
+
+/** The 绩效报告 template of the seed: cover, chapters in order, and the truthfulness declaration (真实性声明函). */
+export const ReportSchema = z.object({
+  ref: z.string().min(1).describe('e.g. 附件1-2-3-1'),
+  cover: z.object({
+    title: z.array(z.string().min(1)).min(1).describe('the cover title, one entry per line as in the seed'),
+    choice: z.object({ label: z.string().min(1), question: id }).optional().describe('a tick-box line, e.g. 服务类别（任选一项）'),
+    fields: z.array(ReportFieldSchema).min(1),
+    issuer: z.string().min(1).describe('e.g. 北京市经济和信息化局制'),
+  }),
+  title: z.string().min(1).describe('the title over the chapters, e.g. 基地{year}年度运营服务情况报告'),
+  chapters: z
+    .array(
+      z.object({
+        title: z.string().min(1).describe('the heading as in the seed, e.g. 一、基地基本情况'),
+        prompt: z.string().min(1).describe("the seed's words on what the chapter covers: where the operator writes, highlighted 【请填写：…】"),
+        facts: z.array(ReportFactSchema).default([]),
+      }),
+    )
+    .min(1),
+  declaration: z
+    .object({
+      ref: z.string().min(1).describe('e.g. 附件1-2-3-1-10'),
+      title: z.string().min(1),
+      body: z.string().min(1).describe('verbatim'),
+      signatures: z.array(ReportFieldSchema).min(1),
+      dated: z.boolean().default(true).describe('ends with a blank 年 月 日 line'),
+    })
+    .optional(),
+});
+export type Report = z.infer<typeof ReportSchema>;
+export type ReportField = z.infer<typeof ReportFieldSchema>;
+
 export const FlowSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   title: z.string().min(1),
@@ -303,6 +359,7 @@ export const FlowSchema = z.object({
   thresholds: z.array(ThresholdSchema).default([]),
   indicators: z.array(IndicatorSchema).default([]),
   evidence: z.array(EvidenceSchema).default([]).describe('evidence not tied to a threshold or indicator'),
+  report: ReportSchema.optional().describe("the seed's 绩效报告 template, when it has one"),
 });
 
 export const SharedLibrarySchema = z.object({ vocabularies: z.array(VocabularySchema).default([]) });

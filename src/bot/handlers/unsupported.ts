@@ -46,5 +46,10 @@ export const FILE_NOT_FETCHED = '文件没有接收成功（下载失败），�
 /** A file to send whose content is not in the file store. */
 export const fileMissing = (name: string) => `文件“${name}”暂时无法发送（找不到已保存的内容），请稍后再试或联系管理员。`;
 
-/** A file too big for the platform to send (Feishu: 30 MB). */
-export const fileTooBigToSend = (name: string, limitMb: number) => `文件“${name}”超过 ${limitMb} MB，无法通过机器人发送。请联系管理员在电脑上领取，或改用压缩分卷。`;
+/** A file too big for the platform to send (Telegram 50 MB, Feishu 30 MB): a download link, or where else to get it. */
+export function fileTooBigToSend(name: string, limitMb: number, link?: { url: string; expires: Date }): string {
+  const size = `文件“${name}”超过 ${limitMb} MB，无法在对话中直接发送。`;
+  if (!link) return `${size}请联系管理员用命令 shenbao export 导出后转交。`;
+  const until = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(link.expires);
+  return `${size}请在电脑浏览器中打开下面的链接下载（${until}前有效，请勿转发）：\n${link.url}`;
+}

@@ -12,6 +12,7 @@ import type { SqlDatabase } from '../../store/sql.ts';
 import { findFile } from '../../store/file-records.ts';
 import { addApiCalls } from '../../store/api-usage.ts';
 import { FileStore, FileTooLargeError } from '../../files/file-store.ts';
+import { downloadLink, type LinkConfig } from '../../files/download-links.ts';
 import { answeredCard, answeredVersion, callbackPress, renderFeishu, tableText, type Card } from './cards.ts';
 import { CardActionEventSchema, MessageEventSchema, clickKey, messageKey, readMessage, type FeishuResource } from './inbound.ts';
 
@@ -39,6 +40,8 @@ export interface FeishuChannelOptions {
   /** How long a card click may take before Feishu's 3 s run out: then it is answered “working on it”. */
   clickBudgetMs?: number;
   pollMs?: number;
+  /** Download links for files over Feishu's 30 MB (SHENBAO_PUBLIC_URL), or null. */
+  links?: LinkConfig | null;
   log?: (line: string) => void;
 }
 
@@ -299,7 +302,10 @@ export class FeishuChannel {
     const record = await findFile(this.options.sql, view.fileId);
     const { store } = this.options;
     if (!record || !store.has(record.sha256)) return void (await this.sendText(chatId, fileMissing(view.name)));
-    if (record.size > FEISHU_UPLOAD_LIMIT) return void (await this.sendText(chatId, fileTooBigToSend(view.name, FEISHU_UPLOAD_LIMIT / 1024 / 1024)));
+    if (record.size > FEISHU_UPLOAD_LIMIT) {
+      const link = this.options.links ? downloadLink(this.options.links, record.id, view.name) : undefined;
+      return void (await this.sendText(chatId, fileTooBigToSend(view.name, FEISHU_UPLOAD_LIMIT / 1024 / 1024, link)));
+    }
     const uploaded = await this.client.im.v1.file.create({ data: { file_type: fileType(view.name), file_name: view.name, file: store.open(record.sha256) } });
     if (!uploaded?.file_key) throw new Error('file upload returned no file_key');
     await this.send(chatId, 'file', { file_key: uploaded.file_key }, uuid);

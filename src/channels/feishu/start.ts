@@ -6,6 +6,7 @@ import type { Router } from '../../bot/router.ts';
 import type { SqlDatabase } from '../../store/sql.ts';
 import type { FileStore } from '../../files/file-store.ts';
 import { FeishuChannel } from './channel.ts';
+import type { LinkConfig } from '../../files/download-links.ts';
 
 /**
  * Starting the Feishu bot from the environment: the long connection by default (no public address needed; several
@@ -58,6 +59,7 @@ export interface FeishuDeps {
   onFatal?: (chinese: string) => void;
   /** How often the connection's state is looked at (ms). */
   healthEveryMs?: number;
+  links?: LinkConfig | null;
 }
 
 export async function startFeishu(config: FeishuConfig, deps: FeishuDeps): Promise<RunningFeishu> {
@@ -72,6 +74,7 @@ export async function startFeishu(config: FeishuConfig, deps: FeishuDeps): Promi
     verificationToken: config.FEISHU_VERIFICATION_TOKEN,
     pacing: { perChatMs: 1000 / config.FEISHU_CHAT_PER_SECOND, perSecond: config.FEISHU_MAX_PER_SECOND },
     log: deps.log,
+    links: deps.links ?? null,
   });
   channel.start();
   if (config.FEISHU_EVENT_MODE === 'webhook') return startWebhook(config, channel, deps);

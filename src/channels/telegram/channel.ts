@@ -14,6 +14,7 @@ import type { FileStore } from '../../files/file-store.ts';
 import { readMessage, updateKey } from './inbound.ts';
 import { multiKeyboard, pressedLabel, renderViews, toggleLabels } from './render.ts';
 import { fetchFile, sendStoredFile, TELEGRAM_DOWNLOAD_LIMIT } from './files.ts';
+import type { LinkConfig } from '../../files/download-links.ts';
 
 /**
  * The assistant as a Telegram bot: each update becomes one message to the router (its key the update's id, so a
@@ -34,6 +35,8 @@ export interface TelegramChannelOptions {
   downloadLimit?: number;
   /** How often the sender looks for pushes written by other processes (ms). */
   pollMs?: number;
+  /** Download links for files over Telegram's 50 MB (SHENBAO_PUBLIC_URL), or null. */
+  links?: LinkConfig | null;
   log?: (line: string) => void;
 }
 
@@ -170,7 +173,7 @@ export class TelegramChannel {
       for (const message of messages) {
         await this.pacer.wait(chatId);
         if (message.kind === 'file') {
-          await sendStoredFile(api, this.options.sql, this.options.store, chatId, message.file);
+          await sendStoredFile(api, this.options.sql, this.options.store, chatId, message.file, this.options.links ?? null);
           continue;
         }
         if (message.kind === 'progress') {

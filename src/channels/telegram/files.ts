@@ -7,7 +7,8 @@ import type { Sql } from '../../store/sql.ts';
 import { findFile } from '../../store/file-records.ts';
 import type { FileView } from '../../bot/views.ts';
 import type { TelegramFileRef } from './inbound.ts';
-import { fileMissing } from '../../bot/handlers/unsupported.ts';
+import { fileMissing, fileTooBigToSend } from '../../bot/handlers/unsupported.ts';
+import { downloadLink, type LinkConfig } from '../../files/download-links.ts';
 
 /** Bots may download files of at most 20 MB from Telegram's servers (a local Bot API server allows more). */
 export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -35,11 +36,18 @@ export async function fetchFile(api: Api, apiRoot: string, token: string, store:
   }
 }
 
-/** Sends a stored file as a document, its view's text as the caption. */
-export async function sendStoredFile(api: Api, sql: Sql, store: FileStore, chatId: string, view: FileView): Promise<void> {
+/** Bots may upload files of at most 50 MB. */
+export const TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024;
+
+/** Sends a stored file as a document, its view's text as the caption; a file over 50 MB as a download link. */
+export async function sendStoredFile(api: Api, sql: Sql, store: FileStore, chatId: string, view: FileView, links: LinkConfig | null = null): Promise<void> {
   const record = await findFile(sql, view.fileId);
   if (!record || !store.has(record.sha256)) {
     await api.sendMessage(chatId, fileMissing(view.name));
+    return;
+  }
+  if (record.size > TELEGRAM_UPLOAD_LIMIT) {
+    await api.sendMessage(chatId, fileTooBigToSend(view.name, TELEGRAM_UPLOAD_LIMIT / 1024 / 1024, links ? downloadLink(links, record.id, view.name) : undefined));
     return;
   }
   const caption = view.text ? view.text.slice(0, 1024) : undefined;

@@ -5,6 +5,7 @@ import type { Router } from '../../bot/router.ts';
 import type { SqlDatabase } from '../../store/sql.ts';
 import type { FileStore } from '../../files/file-store.ts';
 import { TelegramChannel } from './channel.ts';
+import type { LinkConfig } from '../../files/download-links.ts';
 import { COMMAND_MENU } from './inbound.ts';
 
 /**
@@ -41,7 +42,7 @@ export interface RunningTelegram {
   stop(): Promise<void>;
 }
 
-export async function startTelegram(config: TelegramConfig, deps: { router: Router; sql: SqlDatabase; store: FileStore; log: (line: string) => void }): Promise<RunningTelegram> {
+export async function startTelegram(config: TelegramConfig, deps: { router: Router; sql: SqlDatabase; store: FileStore; log: (line: string) => void; links?: LinkConfig | null }): Promise<RunningTelegram> {
   const channel = new TelegramChannel({
     token: config.TELEGRAM_BOT_TOKEN,
     apiRoot: config.TELEGRAM_API_ROOT,
@@ -50,6 +51,7 @@ export async function startTelegram(config: TelegramConfig, deps: { router: Rout
     store: deps.store,
     pacing: { perChatMs: config.TELEGRAM_CHAT_INTERVAL_MS, perSecond: config.TELEGRAM_MAX_PER_SECOND },
     log: deps.log,
+    links: deps.links ?? null,
   });
   const { bot } = channel;
   try {
