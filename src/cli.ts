@@ -18,6 +18,7 @@ import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat, sendNotice, feishuUsage } from './main.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
 import { FeishuConfigError } from './channels/feishu/start.ts';
+import { LinkConfigError } from './files/download-links.ts';
 import { questionTitle } from './engine/format.ts';
 
 /** The `shenbao` command line. Messages for people are Chinese; exit codes tell scripts what happened. */
@@ -187,7 +188,7 @@ try {
   } else if (err instanceof DatabaseBusyError) {
     console.error(err.chinese);
     process.exitCode = 3;
-  } else if (err instanceof TelegramConfigError || err instanceof FeishuConfigError) {
+  } else if (err instanceof TelegramConfigError || err instanceof FeishuConfigError || err instanceof LinkConfigError) {
     console.error(err.message);
     process.exitCode = 2;
   } else if (err instanceof UsageError) {

@@ -5,6 +5,7 @@ import { Router } from './bot/router.ts';
 import { runConsole } from './channels/console.ts';
 import { startTelegram, telegramConfig } from './channels/telegram/start.ts';
 import { FileStore } from './files/file-store.ts';
+import { linkConfig, startDownloadServer } from './files/download-links.ts';
 import { feishuConfig, startFeishu } from './channels/feishu/start.ts';
 import { apiCalls, monthInChina } from './store/api-usage.ts';
 import { createReadStream } from 'node:fs';
@@ -51,6 +52,7 @@ export async function startAssistant(): Promise<void> {
   // Checked before the database opens: a wrong setting is said at once.
   const telegram = hasTelegram ? telegramConfig() : null;
   const feishu = hasFeishu ? feishuConfig() : null;
+  const links = linkConfig();
   await withRouter(async (router, db) => {
     const log = (line: string) => console.error(line);
     const store = FileStore.fromEnv();
@@ -58,9 +60,13 @@ export async function startAssistant(): Promise<void> {
     let fatal: string | null = null;
     const stopped = untilStopped();
     try {
-      if (telegram) running.push(await startTelegram(telegram, { router, sql: db.sql, store, log }));
+      if (links) {
+        const server = await startDownloadServer({ port: Number(process.env.SHENBAO_DOWNLOAD_PORT) || 8082, secret: links.secret, sql: db.sql, store, log });
+        running.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+      }
+      if (telegram) running.push(await startTelegram(telegram, { router, sql: db.sql, store, log, links }));
       if (feishu) {
-        running.push(await startFeishu(feishu, { router, sql: db.sql, store, log, onFatal: (chinese) => stopped.stop((fatal = chinese)) }));
+        running.push(await startFeishu(feishu, { router, sql: db.sql, store, log, links, onFatal: (chinese) => stopped.stop((fatal = chinese)) }));
       }
       const names = [telegram && 'Telegram 机器人', feishu && '飞书机器人'].filter(Boolean).join('、');
       console.error(`申报助手已启动：${names}在线（Ctrl+C 停止）。`);

@@ -10,6 +10,9 @@ import { findFile } from '../store/file-records.ts';
  * (SHENBAO_LINK_HOURS, default 72), so a link passed on works only for a while and cannot be altered to reach another file.
  */
 
+/** A setting that cannot work, said in Chinese. */
+export class LinkConfigError extends Error {}
+
 export interface LinkConfig {
   publicUrl: string;
   secret: string;
@@ -21,7 +24,7 @@ export function linkConfig(env: NodeJS.ProcessEnv = process.env): LinkConfig | n
   const publicUrl = env.SHENBAO_PUBLIC_URL?.replace(/\/$/, '');
   if (!publicUrl) return null;
   const secret = env.SHENBAO_LINK_SECRET;
-  if (!secret || secret.length < 16) throw new Error('设置 SHENBAO_PUBLIC_URL 时需要 SHENBAO_LINK_SECRET（至少 16 个字符的随机串），用来给下载链接签名。');
+  if (!secret || secret.length < 16) throw new LinkConfigError('设置 SHENBAO_PUBLIC_URL 时需要 SHENBAO_LINK_SECRET（至少 16 个字符的随机串），用来给下载链接签名。');
   return { publicUrl, secret, hours: Number(env.SHENBAO_LINK_HOURS) || 72 };
 }
 
