@@ -21,6 +21,10 @@ export type Command =
   | { kind: 'switch' }
   | { kind: 'offline' }
   | { kind: 'checklist' }
+  | { kind: 'export' }
+  | { kind: 'package' }
+  | { kind: 'template'; target?: string }
+  | { kind: 'import'; target?: string }
   | { kind: 'not_applicable' }
   | { kind: 'unknown'; word: string };
 
@@ -35,6 +39,10 @@ const WORDS: Record<string, Command['kind']> = {
   目录: 'sections', 章节: 'sections', 菜单: 'sections', sections: 'sections',
   门槛: 'thresholds', 门槛条件: 'thresholds', thresholds: 'thresholds',
   材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
+  导出: 'export', 导出申报表: 'export', export: 'export',
+  打包: 'package', 打包材料: 'package', package: 'package',
+  模板: 'template', 附表模板: 'template', template: 'template',
+  导入: 'import', 导入附表: 'import', import: 'import',
   清单: 'checklist', 缺失清单: 'checklist', 材料缺失清单: 'checklist', checklist: 'checklist',
   线下提交: 'offline', 线下: 'offline', offline: 'offline', 不适用: 'not_applicable',
   切换单位: 'switch', 重新选择单位: 'switch', switch: 'switch',
@@ -64,6 +72,8 @@ export function parseCommand(raw: string): Command | null {
   if (edit) return { kind: 'edit', target: (edit[1] ?? edit[2] ?? edit[3]).trim() };
   const section = body.match(SECTION);
   if (section) return { kind: 'section', target: (section[1] ?? section[2] ?? section[3] ?? section[4]).trim() };
+  const table = body.match(/^(模板|导入)\s*(\S.*)$/);
+  if (table) return { kind: table[1] === '模板' ? 'template' : 'import', target: table[2].trim() };
   const paged = body.match(/^(查看|材料)\s*(\d+)$/);
   if (paged) return { kind: paged[1] === '查看' ? 'review' : 'evidence', page: Number(paged[2]) };
 
@@ -84,5 +94,6 @@ export const COMMAND_HELP = [
   '“修改 3”或“修改 【三】1”更正某一题（也可写题目名称），“查看”列出本节答案',
   '“目录”查看各部分并切换，“进度”查看完成情况，“门槛”查看门槛条件判断，“材料”查看需准备的证明材料，“清单”按门槛条件和评分指标列出已交和缺少的材料',
   '证明材料的文件可直接发送，发送后选择所属材料；另行提交的材料回复“线下提交”，本单位没有的回复“不适用”并说明原因',
+  '“模板”领取附表的 Excel 模板，填好后直接发回即导入；“导出”领取申报表 Excel 和绩效报告初稿，“打包”生成证明材料压缩包',
   '“帮助”查看本题说明',
 ].join('\n');

@@ -33,6 +33,15 @@ export const ChatStateSchema = z.object({
   awaitReason: z.string().optional(),
   /** The item further files go to until the operator says 完成. */
   collecting: z.string().optional(),
+  /** The annex tables offered (模板, 导入), by number, and what for. */
+  tableChoices: z.array(z.string()).optional(),
+  tableFor: z.enum(['template', 'import']).optional(),
+  /** The annex table whose workbook the next file is. */
+  awaitTable: z.string().optional(),
+  /** An upload with problems waiting for 导入有效行 or 全部重新上传: the table and the file. */
+  pendingImport: z.object({ tableId: z.string(), fileId: z.string() }).optional(),
+  /** A table just imported disagrees with typed answers: 按附表更正 or 保留已填答案. */
+  tableMismatch: z.string().optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 

@@ -22,6 +22,8 @@ import { navigation } from './handlers/navigation.ts';
 import { status } from './handlers/status.ts';
 import { unsupported } from './handlers/unsupported.ts';
 import { files } from './handlers/files.ts';
+import { tables } from './handlers/tables.ts';
+import { outputs } from './handlers/outputs.ts';
 
 /**
  * The one entry point every channel calls. A message is handled in one transaction: the chat locked (one message of a
@@ -53,7 +55,7 @@ export interface HandleResult {
 const MAX_ATTEMPTS = 5;
 
 /** The handlers, in the order they see a message. */
-const pipeline = compose([tooLong, unsupported, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, navigation, status]);
+const pipeline = compose([tooLong, unsupported, tables, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;

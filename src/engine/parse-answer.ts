@@ -517,6 +517,9 @@ function matchByName(t: string, choices: NormalChoice[]): ChoiceMatch {
  * What a typed text selects: by number, exact name or unambiguous part (see matchByName); a longer sentence naming
  * one option (我们是事业单位) selects it, unless it denies it (不是事业单位, 非事业单位, 不属于事业单位): then `denied`.
  */
+/** Characters that, just before an option's name, make it another word (特大型, 中小型, 非国有, 准一级). */
+const MODIFIER = /^[特超非准亚次半中小大微]$/;
+
 function matchChoiceText(token: string, choices: NormalChoice[]): ChoiceMatch {
   const t = normalise(token).replace(/[。.!！]+$/, '');
   const byName = matchByName(t, choices);
@@ -529,8 +532,13 @@ function matchChoiceText(token: string, choices: NormalChoice[]): ChoiceMatch {
     const denied = matchByName(denial[2], choices).choice;
     if (denied) return DENYING_OPTION.test(canon(denied.label)) ? { choice: denied } : { denied };
   }
-  // A sentence naming options: each one named, unless denied where it is named.
-  const named = choices.filter((choice) => canon(choice.label).length >= 2 && c.includes(canon(choice.label)));
+  // A sentence naming options: each one named, unless denied where it is named. A name right after a word that changes
+  // it (特大型, 中小型, 非国有企业) is not that option: taking 大型 out of 特大型 would save a wrong value silently.
+  const standsAlone = (name: string) => {
+    for (let at = c.indexOf(name); at >= 0; at = c.indexOf(name, at + 1)) if (!MODIFIER.test(c.slice(Math.max(0, at - 1), at))) return true;
+    return false;
+  };
+  const named = choices.filter((choice) => canon(choice.label).length >= 2 && standsAlone(canon(choice.label)));
   for (const choice of named) {
     const name = canon(choice.label);
     for (let at = c.indexOf(name); at >= 0; at = c.indexOf(name, at + 1)) {
