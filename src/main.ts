@@ -8,6 +8,8 @@ import { FileStore } from './files/file-store.ts';
 import { linkConfig, startDownloadServer } from './files/download-links.ts';
 import { feishuConfig, startFeishu } from './channels/feishu/start.ts';
 import { apiCalls, monthInChina } from './store/api-usage.ts';
+import { JobRunner } from './jobs/job-runner.ts';
+import { packageFailed, packageJob } from './jobs/package-job.ts';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -17,12 +19,28 @@ export function loadAllFlows(): LoadedFlow[] {
   return listFlowIds().map((id) => getFlow(id));
 }
 
-async function withRouter<T>(fn: (router: Router, db: Database) => Promise<T>): Promise<T> {
+/**
+ * The database, the router and the job runner (long work such as the evidence package, done in the background and told
+ * to the chat that asked); `kick(channel)` lets a channel's sender send a job's news at once.
+ */
+async function withRouter<T>(fn: (router: Router, db: Database, jobs: { kick: Map<string, () => void> }) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
-  const router = new Router({ db, flows: loadAllFlows(), log: (line) => console.error(line), files: FileStore.fromEnv() });
+  const flows = loadAllFlows();
+  const store = FileStore.fromEnv();
+  const router = new Router({ db, flows, log: (line) => console.error(line), files: store });
+  const kick = new Map<string, () => void>();
+  const runner = new JobRunner({
+    sql: db.sql,
+    handlers: { package: packageJob({ flows: new Map(flows.map((f) => [f.flow.id, f])), store }) },
+    failed: packageFailed,
+    onPushed: (channel) => kick.get(channel)?.(),
+    log: (line) => console.error(line),
+  });
+  runner.start();
   try {
-    return await fn(router, db);
+    return await fn(router, db, { kick });
   } finally {
+    await runner.stop();
     await db.close();
   }
 }
@@ -53,7 +71,7 @@ export async function startAssistant(): Promise<void> {
   const telegram = hasTelegram ? telegramConfig() : null;
   const feishu = hasFeishu ? feishuConfig() : null;
   const links = linkConfig();
-  await withRouter(async (router, db) => {
+  await withRouter(async (router, db, jobs) => {
     const log = (line: string) => console.error(line);
     const store = FileStore.fromEnv();
     const running: { stop(): Promise<void> }[] = [];
@@ -64,9 +82,15 @@ export async function startAssistant(): Promise<void> {
         const server = await startDownloadServer({ port: Number(process.env.SHENBAO_DOWNLOAD_PORT) || 8082, secret: links.secret, sql: db.sql, store, log });
         running.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
       }
-      if (telegram) running.push(await startTelegram(telegram, { router, sql: db.sql, store, log, links }));
+      if (telegram) {
+        const bot = await startTelegram(telegram, { router, sql: db.sql, store, log, links });
+        jobs.kick.set('telegram', () => bot.channel.sender.kick());
+        running.push(bot);
+      }
       if (feishu) {
-        running.push(await startFeishu(feishu, { router, sql: db.sql, store, log, links, onFatal: (chinese) => stopped.stop((fatal = chinese)) }));
+        const app = await startFeishu(feishu, { router, sql: db.sql, store, log, links, onFatal: (chinese) => stopped.stop((fatal = chinese)) });
+        jobs.kick.set('feishu', () => app.channel.sender.kick());
+        running.push(app);
       }
       const names = [telegram && 'Telegram 机器人', feishu && '飞书机器人'].filter(Boolean).join('、');
       console.error(`申报助手已启动：${names}在线（Ctrl+C 停止）。`);

@@ -8,6 +8,8 @@ import { getFlow } from '../../src/flow/loader.ts';
 import { plainText, type View } from '../../src/bot/views.ts';
 import { annexLayout, placement } from '../../src/exports/excel/annex-layout.ts';
 import { fillTemplate, plausibleRows } from '../exports/excel-support.ts';
+import { JobRunner } from '../../src/jobs/job-runner.ts';
+import { packageFailed, packageJob } from '../../src/jobs/package-job.ts';
 
 /**
  * Annex tables and outputs in a conversation, as every channel hands them to the router: 模板 sends the blank
@@ -117,4 +119,45 @@ describe('annex tables through Excel, in chat', () => {
     expect(String(residentsSheet.getCell(first, 2).value)).toContain('测试企业名称1');
     expect((await bytesOf(reportFile.fileId)).subarray(0, 2).toString()).toBe('PK');
   });
+
+  it('打包 queues the package; the job runner builds the parts, shows its progress and sends them with the 目录 inside', async () => {
+    const evidence = await store.putBuffer(Buffer.from('%PDF-1.4 营业执照扫描件'));
+    const asked = await chat.send({ file: { name: 'IMG_2031.pdf', size: evidence.size, sha256: evidence.sha256 } });
+    expect(text(asked.views)).toContain('它属于哪一项证明材料');
+    await chat.say('1');
+    expect(await chat.say('打包')).toContain('开始生成证明材料压缩包');
+    expect(await chat.say('打包')).toContain('正在生成');
+    const runner = new JobRunner({ sql: chat.db.sql, handlers: { package: packageJob({ flows: new Map([[loaded.flow.id, loaded]]), store }) }, failed: packageFailed, progressEveryMs: 0 });
+    expect(await runner.runWaiting()).toBe(1);
+    const delivered = await chat.deliver();
+    expect(delivered).toMatch(/▓+░* \d+%/);
+    expect(delivered).toContain('证明材料压缩包已生成，共 1 个');
+    const part = filesIn(await (async () => {
+      const rows = await chat.db.sql.query<{ id: string; name: string }>(`SELECT "id", "name" FROM "StoredFile" WHERE "name" LIKE '%.zip'`);
+      return rows.map((r) => ({ kind: 'file' as const, fileId: r.id, name: r.name, text: '' }));
+    })())[0];
+    // One part needs no number (the guide numbers parts only when the evidence is split).
+    expect(part.name).toBe(`${UNIT}.zip`);
+    const names = await zipNames(await bytesOf(part.fileId));
+    expect(names).toContain('附件材料目录.docx');
+    expect(names).toContain(`${UNIT}-2023年度绩效评价申报表.xlsx`);
+    // The operator's IMG_2031.pdf is filed under its item's name, in its indicator's folder.
+    expect(names.some((n) => n.includes('/') && n.endsWith('.pdf') && !n.includes('IMG_2031'))).toBe(true);
+  });
 });
+
+async function zipNames(bytes: Buffer): Promise<string[]> {
+  const yauzl = await import('yauzl');
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(bytes, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const names: string[] = [];
+      zip.on('entry', (entry: { fileName: string }) => {
+        names.push(entry.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names));
+      zip.readEntry();
+    });
+  });
+}

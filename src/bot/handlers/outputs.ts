@@ -3,9 +3,7 @@ import { Conversation } from '../conversation.ts';
 import { allowed } from '../permissions.ts';
 import { feedback, say, type View } from '../views.ts';
 import { evidenceChecklist } from '../../rules/evidence.ts';
-import { evaluateThresholds } from '../../rules/thresholds.ts';
-import { declarationWorkbook } from '../../exports/excel/workbook.ts';
-import { reportDraft } from '../../exports/report/report-docx.ts';
+import { declarationFiles } from '../../exports/declaration-files.ts';
 import { evidenceProvisions, recordFile } from '../../store/file-records.ts';
 import { activeJob, enqueueJob } from '../../store/job-store.ts';
 import { tablesOf } from './tables.ts';
@@ -25,10 +23,7 @@ export const outputs: Handler = allowed('read', async (ctx, next) => {
   }
 });
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-
-/** The unit's name as the directory has it, for file names. */
+/** The unit's name and district as the directory has them, for file names and the report's cover. */
 export function unitOf(ctx: TurnContext): { unit: string; district?: string } {
   const org = Conversation.of(ctx).env.org ?? {};
   return { unit: String(org.org_unit ?? '申报单位'), district: org.org_district === undefined ? undefined : String(org.org_district) };
@@ -36,22 +31,13 @@ export function unitOf(ctx: TurnContext): { unit: string; district?: string } {
 
 async function exportFiles(ctx: TurnContext): Promise<View[]> {
   const c = Conversation.of(ctx);
-  const tables = await tablesOf(ctx);
-  const scope = c.scope();
-  const checklist = evidenceChecklist(c.loaded, c.answers, scope, await evidenceProvisions(ctx.sql, c.state.id));
-  const { unit, district } = unitOf(ctx);
-  const year = String(c.loaded.flow.year ?? '');
-  const keep = async (bytes: Buffer, name: string, mime: string) => {
-    const stored = await ctx.files.putBuffer(bytes);
-    return recordFile(ctx.sql, { ...stored, name, mime, channel: 'export', declarationId: c.state.id, uploadedById: ctx.person.userId });
-  };
-  const workbookName = `${unit}-${year}年度绩效评价申报表.xlsx`;
-  const workbook = await declarationWorkbook({ loaded: c.loaded, answers: c.answers, tables, env: c.env, verdicts: evaluateThresholds(c.loaded, c.answers, scope), checklist });
-  const views: View[] = [{ kind: 'file', fileId: await keep(workbook, workbookName, XLSX), name: workbookName, text: '申报表（填报信息、各附表、门槛条件判断、证明材料清单）' }];
-  if (c.loaded.flow.report) {
-    const reportName = `${unit}-${year}年度绩效报告（初稿）.docx`;
-    const report = await reportDraft({ loaded: c.loaded, answers: c.answers, tables, env: c.env, unitName: unit, district, date: ctx.today });
-    views.push({ kind: 'file', fileId: await keep(report, reportName, DOCX), name: reportName, text: '绩效报告初稿：黄色处请补写；声明函需盖章签字' });
+  const checklist = evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id));
+  const documents = await declarationFiles({ loaded: c.loaded, answers: c.answers, tables: await tablesOf(ctx), env: c.env, checklist, ...unitOf(ctx), today: ctx.today });
+  const views: View[] = [];
+  for (const document of documents) {
+    const stored = await ctx.files.putBuffer(document.bytes);
+    const fileId = await recordFile(ctx.sql, { ...stored, name: document.name, mime: document.mime, channel: 'export', declarationId: c.state.id, uploadedById: ctx.person.userId });
+    views.push({ kind: 'file', fileId, name: document.name, text: document.caption });
   }
   const missing = checklist.filter((i) => i.status === 'missing' && !i.suggested).length;
   views.push(say(`以上是按目前的填报生成的文件，随时可再次“导出”得到最新版本。${missing ? `证明材料还缺 ${missing} 项，回复“清单”查看。` : ''}`));
