@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -9,7 +9,10 @@ import { checkFlowDir } from './flow/check.ts';
 import { describeFlow, describeFill } from './flow/describe.ts';
 import { fillAnswers } from './engine/fill.ts';
 import { isoDateInChina } from './engine/today.ts';
-import { orgScope } from './engine/scope.ts';
+import { buildScope, orgScope } from './engine/scope.ts';
+import { evidenceChecklist } from './rules/evidence.ts';
+import { declarationFiles } from './exports/declaration-files.ts';
+import { headlessExport } from './exports/headless-export.ts';
 import { sectionGraph } from './engine/machine-graph.ts';
 import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
@@ -142,6 +145,21 @@ flows
     console.log(`已写入 ${opts.out}`);
   });
 
+/** The answers, tables and directory entry of a headless run, read and checked as `fill` and `export` both take them. */
+function headlessInput(opts: { flow: string; answers: string; org?: string; tables?: string }) {
+  const loaded = getFlow(opts.flow);
+  const input = readData(opts.answers, '答案文件');
+  const tables = opts.tables ? readData(opts.tables, '附表文件') : {};
+  if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw new UsageError('附表文件应是一个以附表 id 为键的对象');
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('答案文件应是一个以题目 id 为键的对象，例如 {"resident_small": 45}');
+  const entry = opts.org ? loaded.directory.find((e) => String(e.seq) === opts.org) : undefined;
+  if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
+  const env = { today: isoDateInChina(), org: orgScope(entry) };
+  const result = fillAnswers(loaded, input as Record<string, unknown>, env, tables as Record<string, unknown>);
+  const region = entry?.[loaded.flow.directory.region ?? 'district'];
+  return { loaded, env, result, unit: String(entry?.unit ?? '申报单位'), district: region === undefined || region === '' ? undefined : String(region) };
+}
+
 program
   .command('fill')
   .description('不经对话，按题目 id 填入答案，输出门槛条件判断')
@@ -149,20 +167,51 @@ program
   .requiredOption('--answers <file>', '答案文件（.json 或 .yaml，键为题目 id）')
   .option('--org <seq>', '名录序号（用于与名录比对的规则）')
   .option('--tables <file>', '附表数据（.json 或 .yaml，键为附表 id，值为行的列表），用于附表核对')
+  .option('--out <dir>', '同时把申报表 Excel 写到这个文件夹')
   .option('--json', '输出 JSON')
-  .action((opts: { flow: string; answers: string; org?: string; tables?: string; json?: boolean }) => {
-    const loaded = getFlow(opts.flow);
-    const input = readData(opts.answers, '答案文件');
-    const tables = opts.tables ? readData(opts.tables, '附表文件') : {};
-    if (!tables || typeof tables !== 'object' || Array.isArray(tables)) throw new UsageError('附表文件应是一个以附表 id 为键的对象');
-    if (!input || typeof input !== 'object' || Array.isArray(input)) throw new UsageError('答案文件应是一个以题目 id 为键的对象，例如 {"resident_small": 45}');
-    const entry = opts.org ? loaded.directory.find((e) => String(e.seq) === opts.org) : undefined;
-    if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
-    const org = orgScope(entry);
-    const result = fillAnswers(loaded, input as Record<string, unknown>, { today: isoDateInChina(), org }, tables as Record<string, unknown>);
+  .action(async (opts: { flow: string; answers: string; org?: string; tables?: string; json?: boolean; out?: string }) => {
+    const { loaded, env, result, unit, district } = headlessInput(opts);
     const described = describeFill(loaded, result);
     console.log(opts.json ? JSON.stringify(described, null, 2) : described.text);
+    if (opts.out) {
+      const [workbook] = await declarationFiles({ loaded, answers: result.answers, tables: result.tableRows, env, checklist: evidenceChecklist(loaded, result.answers, buildScope(loaded, result.answers, env)), unit, district, today: env.today });
+      mkdirSync(opts.out, { recursive: true });
+      writeFileSync(join(opts.out, workbook.name), workbook.bytes);
+      console.error(`已写入 ${join(opts.out, workbook.name)}`);
+    }
     if (result.errors.length) process.exitCode = 2;
+  });
+
+program
+  .command('export')
+  .description('不经对话，生成申报表 Excel、绩效报告初稿，以及（给出 --files 时）证明材料压缩包')
+  .requiredOption('--flow <flow>', '申报项目 id')
+  .requiredOption('--answers <file>', '答案文件（.json 或 .yaml，键为题目 id）')
+  .requiredOption('--out <dir>', '输出文件夹')
+  .option('--org <seq>', '名录序号（单位名称、所属区取自名录）')
+  .option('--tables <file>', '附表数据（.json 或 .yaml，键为附表 id，值为行的列表）')
+  .option('--files <dir>', '证明材料文件夹：每项材料一个子文件夹，以材料 id 或清单中的名称命名')
+  .action(async (opts: { flow: string; answers: string; org?: string; tables?: string; files?: string; out: string }) => {
+    const { loaded, env, result, unit, district } = headlessInput(opts);
+    if (result.errors.length) {
+      console.error(describeFill(loaded, result).text);
+      throw new UsageError('答案或附表有错误（见上），没有生成文件。');
+    }
+    if (opts.files && !existsSync(opts.files)) throw new UsageError(`找不到证明材料文件夹 ${opts.files}`);
+    const bar = process.stderr.isTTY;
+    const exported = await headlessExport({
+      loaded, fill: result, env, unit, district, today: env.today, out: opts.out, filesDir: opts.files,
+      onProgress: (p) => {
+        const percent = Math.round((100 * p.bytesDone) / Math.max(1, p.bytesTotal));
+        const line = `打包第 ${p.part}/${p.parts} 个压缩包 ${'▓'.repeat(percent / 5)}${'░'.repeat(20 - Math.floor(percent / 5))} ${percent}%`;
+        if (bar) process.stderr.write(`\r${line}`);
+      },
+    });
+    if (bar) process.stderr.write('\n');
+    for (const path of exported.written) console.log(path);
+    if (exported.unmatched.length) console.error(`以下子文件夹没有对应的证明材料，未打包：${exported.unmatched.join('、')}（请以材料 id 或清单中的名称命名）`);
+    const missing = exported.checklist.filter((i) => i.status === 'missing' && !i.suggested);
+    if (opts.files && missing.length) console.error(`还缺 ${missing.length} 项证明材料：${missing.slice(0, 5).map((i) => i.title).join('；')}${missing.length > 5 ? ' 等' : ''}`);
   });
 
 class UsageError extends Error {}

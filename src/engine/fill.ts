@@ -28,6 +28,8 @@ export interface FillResult {
   thresholds: Verdict[];
   /** Problems found in annex table rows, when tables were given. */
   tables: TableProblem[];
+  /** The annex tables' rows as read (typed by their columns), by table id. */
+  tableRows: Record<string, TableValue>;
 }
 
 /** Turn one JSON value into the stored form of a question's answer. */
@@ -120,5 +122,5 @@ export function fillAnswers(loaded: LoadedFlow, input: Record<string, unknown>, 
   }
   tableProblems.push(...checkTables(loaded, tables, answers, env));
   for (const p of tableProblems.filter((p) => p.level === 'error')) errors.push({ field: p.table, message: p.message });
-  return { answers, errors, warnings, missing, derived, thresholds: evaluateThresholds(loaded, answers, scope), tables: tableProblems };
+  return { answers, errors, warnings, missing, derived, thresholds: evaluateThresholds(loaded, answers, scope), tables: tableProblems, tableRows: tables };
 }

@@ -45,7 +45,7 @@ export function packageJob(options: { flows: ReadonlyMap<string, LoadedFlow>; st
     const work = await mkdtemp(join(tmpdir(), 'shenbao-package-'));
     try {
       const extras: SourceFile[] = [];
-      for (const document of await declarationFiles({ loaded, answers, tables, env, checklist, unit, district: org.org_district === undefined ? undefined : String(org.org_district), today })) {
+      for (const document of await declarationFiles({ loaded, answers, tables, env, checklist, unit, district: regionOf(loaded, org), today })) {
         const path = join(work, document.name);
         await writeFile(path, document.bytes);
         extras.push({ name: document.name, size: document.bytes.length, path });
@@ -114,3 +114,8 @@ async function attachedFiles(sql: Sql, store: FileStore, declarationId: string, 
 
 /** What a chat is told when its package could not be made. */
 export const packageFailed = (): View[] => [feedback('refused', '证明材料压缩包没有生成成功（内部错误，已记录）。已上传的文件都在，请稍后再回复“打包”试一次；仍不行请联系管理员。')];
+
+function regionOf(loaded: LoadedFlow, org: Record<string, string | number>): string | undefined {
+  const region = org[`org_${loaded.flow.directory.region ?? 'district'}`];
+  return region === undefined || region === '' ? undefined : String(region);
+}

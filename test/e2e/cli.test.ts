@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +235,31 @@ describe('send', () => {
     const missing = await shenbaoWith(env, 'send', '--to', 'zhangsan', '--file', join(tmp, '没有这个文件.pdf'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('找不到文件');
+  });
+});
+
+describe('export', () => {
+  it('writes the workbook, the report draft and the evidence package from files, with the evidence filed by item', async () => {
+    const answers = join(ROOT, 'test/fixtures/answers/beijing-base-2023.yaml');
+    const files = join(tmp, 'evidence');
+    mkdirSync(join(files, 't6_staff_list'), { recursive: true });
+    writeFileSync(join(files, 't6_staff_list', 'IMG_2031.pdf'), '%PDF-1.4 名单');
+    mkdirSync(join(files, '不是材料的文件夹'), { recursive: true });
+    const out = join(tmp, 'export-out');
+    const { code, stdout, stderr } = await shenbao('export', '--flow', 'beijing-base-2023', '--answers', answers, '--org', '1', '--files', files, '--out', out);
+    expect(code, stderr).toBe(0);
+    const written = readdirSync(out).sort();
+    expect(written).toEqual(['北京首冶新元科技发展有限公司-2023年度绩效报告（初稿）.docx', '北京首冶新元科技发展有限公司-2023年度绩效评价申报表.xlsx', '北京首冶新元科技发展有限公司.zip']);
+    expect(stdout).toContain('北京首冶新元科技发展有限公司.zip');
+    expect(stderr).toContain('以下子文件夹没有对应的证明材料，未打包：不是材料的文件夹');
+    expect(stderr).toMatch(/还缺 \d+ 项证明材料/);
+  });
+
+  it('fill --out writes the workbook beside the verdicts', async () => {
+    const out = join(tmp, 'fill-out');
+    const { code } = await shenbao('fill', '--flow', 'beijing-base-2023', '--answers', join(ROOT, 'test/fixtures/answers/beijing-base-2023.yaml'), '--out', out);
+    expect(code).toBe(0);
+    expect(readdirSync(out)).toEqual(['申报单位-2023年度绩效评价申报表.xlsx']);
   });
 });
 

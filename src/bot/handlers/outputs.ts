@@ -25,8 +25,10 @@ export const outputs: Handler = allowed('read', async (ctx, next) => {
 
 /** The unit's name and district as the directory has them, for file names and the report's cover. */
 export function unitOf(ctx: TurnContext): { unit: string; district?: string } {
-  const org = Conversation.of(ctx).env.org ?? {};
-  return { unit: String(org.org_unit ?? '申报单位'), district: org.org_district === undefined ? undefined : String(org.org_district) };
+  const c = Conversation.of(ctx);
+  const org = c.env.org ?? {};
+  const region = org[`org_${c.loaded.flow.directory.region ?? 'district'}`];
+  return { unit: String(org.org_unit ?? '申报单位'), district: region === undefined || region === '' ? undefined : String(region) };
 }
 
 async function exportFiles(ctx: TurnContext): Promise<View[]> {
