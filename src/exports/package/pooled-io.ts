@@ -1,0 +1,141 @@
+import { close, open, read, writev } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+
+/**
+ * Reading files into the archive and writing the archive out through a few reused 1 MiB buffers. With a fresh buffer
+ * per chunk (fs.createReadStream), 2 GB means 2,000 new megabytes for the garbage collector and fresh pages for the
+ * kernel to zero; measured on 2 GB: peak RSS 89–91 MB and more system time, against 54–60 MB with the pool at the
+ * same or better speed. A stored entry's chunks pass through yazl unchanged (its CRC watcher, byte counters and pass-
+ * throughs hand on the very Buffer), so the sink gives each buffer back once it is written, and the reader reads into
+ * it again. Should a chunk ever not come back (deflated data is new buffers; an error), the reader takes a fresh
+ * buffer instead of waiting: the pool can run dry, never deadlock.
+ */
+
+export const CHUNK_BYTES = 1024 * 1024;
+
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+  /** The pool's buffers out in the pipeline, by their memory (a chunk is a view of one), with the length lent. */
+  private readonly lent = new Map<ArrayBufferLike, { buffer: Buffer; length: number }>();
+
+  constructor(count: number, readonly size = CHUNK_BYTES) {
+    // Each its own ArrayBuffer (allocUnsafeSlow), so a chunk's memory tells which buffer it is.
+    for (let i = 0; i < count; i++) this.free.push(Buffer.allocUnsafeSlow(size));
+  }
+
+  /** A buffer to read into: the pool's, or a fresh one when all are out. */
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+  }
+
+  /** The chunk to hand on: the first `length` bytes of a buffer from take(). */
+  lend(buffer: Buffer, length: number): Buffer {
+    if (buffer.byteLength === this.size && buffer.byteOffset === 0 && !this.lent.has(buffer.buffer)) this.lent.set(buffer.buffer, { buffer, length });
+    return buffer.subarray(0, length);
+  }
+
+  /** Takes back a buffer that was read into but not lent. */
+  putBack(buffer: Buffer): void {
+    if (buffer.byteLength === this.size && buffer.byteOffset === 0 && !this.lent.has(buffer.buffer)) this.free.push(buffer);
+  }
+
+  /**
+   * Takes back the buffer a written chunk is a view of, if it was lent and the chunk is the whole of what was lent.
+   * A part of it (had a stream split a chunk) would mean another part still on its way: then the buffer is left to
+   * the garbage collector, never reused.
+   */
+  giveBack(chunk: Uint8Array): void {
+    const loan = this.lent.get(chunk.buffer);
+    if (!loan) return;
+    this.lent.delete(chunk.buffer);
+    if (chunk.byteOffset === 0 && chunk.byteLength === loan.length) this.free.push(loan.buffer);
+  }
+}
+
+/** A file read chunk by chunk into pooled buffers. */
+export class PooledFileReader extends Readable {
+  private fd = -1;
+  private position = 0;
+
+  constructor(private readonly path: string, private readonly pool: BufferPool) {
+    super({ highWaterMark: pool.size });
+  }
+
+  override _construct(done: (error?: Error | null) => void): void {
+    open(this.path, 'r', (error, fd) => {
+      this.fd = fd;
+      done(error);
+    });
+  }
+
+  override _read(): void {
+    const buffer = this.pool.take();
+    read(this.fd, buffer, 0, buffer.length, this.position, (error, bytes) => {
+      if (error) {
+        this.pool.putBack(buffer);
+        return this.destroy(error);
+      }
+      if (bytes === 0) {
+        this.pool.putBack(buffer);
+        return this.push(null);
+      }
+      this.position += bytes;
+      this.push(this.pool.lend(buffer, bytes));
+    });
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (this.fd < 0) return done(error);
+    close(this.fd, () => done(error));
+  }
+}
+
+/** A file written with writev, giving pooled chunks back once they are on their way to the disk. */
+export class PooledFileSink extends Writable {
+  private fd = -1;
+  bytesWritten = 0;
+
+  constructor(private readonly path: string, private readonly pool: BufferPool) {
+    super({ highWaterMark: pool.size });
+  }
+
+  override _construct(done: (error?: Error | null) => void): void {
+    open(this.path, 'w', (error, fd) => {
+      this.fd = fd;
+      done(error);
+    });
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    const finish = (error: Error | null) => {
+      for (const buffer of buffers) this.pool.giveBack(buffer);
+      done(error);
+    };
+    // writev may write less than asked (a signal, a full disk): carry on from where it stopped.
+    const writeFrom = (pending: Buffer[]) => {
+      writev(this.fd, pending, (error, bytes) => {
+        if (error) return finish(error);
+        this.bytesWritten += bytes;
+        let skip = bytes;
+        while (pending.length && skip >= pending[0]!.length) skip -= pending.shift()!.length;
+        if (pending.length === 0) return finish(null);
+        if (bytes === 0) return finish(new Error('writev wrote nothing'));
+        pending[0] = pending[0]!.subarray(skip);
+        writeFrom(pending);
+      });
+    };
+    writeFrom([...buffers]);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this._writev([{ chunk }], done);
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (this.fd < 0) return done(error);
+    const fd = this.fd;
+    this.fd = -1;
+    close(fd, (closeError) => done(error ?? closeError ?? null));
+  }
+}
