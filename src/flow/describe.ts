@@ -1,5 +1,6 @@
 import { choicesOf, type LoadedFlow } from './loader.ts';
 import type { FillResult } from '../engine/fill.ts';
+import type { Column } from './schema.ts';
 
 /** Machine-readable views of a flow and of a headless fill, for `flows show --json` and `fill --json`. */
 
@@ -15,10 +16,44 @@ export function describeFlow(loaded: LoadedFlow) {
       questions: s.questions.map((q) => {
         const unit = 'unit' in q && q.unit ? q.unit : q.type === 'percent' ? '%' : undefined;
         const choices = q.type === 'choice' || q.type === 'multi' ? choicesOf(loaded, q).map((c) => c.label) : undefined;
-        return { id: q.id, label: q.label, type: q.type, required: q.required, ...(unit ? { unit } : {}), ...(choices ? { choices } : {}), ref: q.ref };
+        const columns = q.type === 'table' || q.type === 'matrix' ? q.columns.map((c) => describeColumn(loaded, c)) : undefined;
+        const rows = q.type === 'matrix' ? choicesOf(loaded, q).map((r) => ({ value: r.value, label: r.label })) : undefined;
+        return {
+          id: q.id,
+          label: q.label,
+          type: q.type,
+          required: q.required,
+          ...(unit ? { unit } : {}),
+          ...(choices ? { choices } : {}),
+          ...(rows ? { rows } : {}),
+          ...(columns ? { columns } : {}),
+          ref: q.ref,
+        };
       }),
     })),
     thresholds: flow.thresholds.map((t) => ({ number: t.number, text: t.text })),
+    tables: flow.tables.map((t) => ({
+      id: t.id,
+      ref: t.ref,
+      title: t.title,
+      columns: t.columns.map((c) => describeColumn(loaded, c)),
+      ...(t.totals.length ? { totals: t.totals } : {}),
+      ...(t.footer.length ? { footer: t.footer } : {}),
+      ...(t.key ? { key: t.key } : {}),
+    })),
+  };
+}
+
+/** A column of a table question, a matrix or an annex table: its type, unit and the values it accepts. */
+function describeColumn(loaded: LoadedFlow, column: Column) {
+  const choices = column.type === 'choice' ? choicesOf(loaded, column).map((c) => c.label) : column.type === 'yesno' ? ['是', '否'] : undefined;
+  return {
+    id: column.id,
+    label: column.label,
+    type: column.type,
+    required: column.required,
+    ...(column.unit ? { unit: column.unit } : {}),
+    ...(choices ? { choices } : {}),
   };
 }
 
