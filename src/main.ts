@@ -46,7 +46,7 @@ async function withRouter<T>(fn: (router: Router, db: Database, jobs: { kick: Ma
 }
 
 export async function openChat(user?: string): Promise<void> {
-  await withRouter((router, db) => runConsole({ router, sql: db.sql, user }));
+  await withRouter((router, db) => runConsole({ router, sql: db.sql, user, files: FileStore.fromEnv() }));
 }
 
 /** `shenbao send`: a notice (and a file) to a person or a unit's operators, through the outbox. */
@@ -95,7 +95,7 @@ export async function startAssistant(): Promise<void> {
       const names = [telegram && 'Telegram 机器人', feishu && '飞书机器人'].filter(Boolean).join('、');
       console.error(`申报助手已启动：${names}在线（Ctrl+C 停止）。`);
       // The console too, when asked for (SHENBAO_CONSOLE=1): one process serves every channel.
-      if (process.env.SHENBAO_CONSOLE === '1') void runConsole({ router, sql: db.sql }).then(() => stopped.stop());
+      if (process.env.SHENBAO_CONSOLE === '1') void runConsole({ router, sql: db.sql, files: store }).then(() => stopped.stop());
       await stopped.promise;
       console.error(fatal ?? '正在停止……');
     } finally {

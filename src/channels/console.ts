@@ -1,6 +1,12 @@
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import { userInfo } from 'node:os';
+import { homedir, userInfo } from 'node:os';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { FileStore } from '../files/file-store.ts';
+import { findFile } from '../store/file-records.ts';
+import type { InboundFile } from '../bot/messages.ts';
 import type { Router } from '../bot/router.ts';
 import { OutboxSender } from '../bot/sender.ts';
 import { plainText, type View } from '../bot/views.ts';
@@ -20,6 +26,18 @@ export interface ConsoleOptions {
   output?: NodeJS.WritableStream;
   /** The operator's identity on this channel; defaults to the OS user. */
   user?: string;
+  /** The file store: a line that names a file sends it, and files sent to the operator are shown where they are. */
+  files?: FileStore;
+}
+
+/** The file a line names, stored: a path to an existing file with an extension (e.g. ~/附表1-2-3-1-3.xlsx). */
+async function fileAt(line: string, store: FileStore): Promise<InboundFile | undefined> {
+  const path = line.trim().replace(/^["']|["']$/g, '').replace(/^~(?=\/)/, homedir());
+  if (!/\.[A-Za-z0-9]{2,5}$/.test(path) || path.length > 1000) return undefined;
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) return undefined;
+  const stored = await store.put(createReadStream(path));
+  return { name: basename(path), size: stored.size, sha256: stored.sha256 };
 }
 
 /** The console's identity for an OS user (what `shenbao send --to` names). */
@@ -45,6 +63,12 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     deliver: async (_chatId, views) => {
       const text = renderForConsole(views);
       if (text) write(text);
+      // A file for the operator: where it is on this machine.
+      for (const view of views) {
+        if (view.kind !== 'file' || !options.files) continue;
+        const record = await findFile(options.sql, view.fileId);
+        if (record && options.files.has(record.sha256)) write(`　　保存位置：${options.files.path(record.sha256)}（另存为“${view.name}”即可）`);
+      }
     },
     log: (line) => console.error(line),
   });
@@ -53,7 +77,10 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
 
   const send = async (text: string) => {
     try {
-      await options.router.handle({ channel: 'console', chatId: user, userId: user, userName: user, text, idempotencyKey: `console:${session}:${++n}` });
+      // A line naming a file on this machine is that file sent (a filled annex table, a scan of evidence).
+      const file = options.files ? await fileAt(text, options.files) : undefined;
+      const message = file ? { file } : { text };
+      await options.router.handle({ channel: 'console', chatId: user, userId: user, userName: user, ...message, idempotencyKey: `console:${session}:${++n}` });
       await sender.drain(user);
     } catch (error) {
       // The database stayed out of reach: say so and keep the console open; nothing saved is lost.
