@@ -7,6 +7,7 @@ import { FileStore } from '../../src/files/file-store.ts';
 import { plainText, type View } from '../../src/bot/views.ts';
 import { choiceButton, confirmButton, maskOf } from '../../src/bot/keyboard.ts';
 import { findFile } from '../../src/store/file-records.ts';
+import { ZipFile } from 'yazl';
 
 /**
  * Files and buttons as every channel hands them to the router: a stored file, a press bound to its keyboard, a message
@@ -27,7 +28,8 @@ const fileOf = async (name: string, content: string) => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shenbao-files-'));
-  store = new FileStore(join(dir, 'files'));
+  // The router's own store (SHENBAO_FILES_DIR): the assistant reads what it is sent.
+  store = FileStore.fromEnv();
   chat = await openChat();
 });
 afterAll(async () => {
@@ -83,6 +85,23 @@ describe('files', () => {
     // Not sorted: an answer instead drops the offer, and the question goes on.
     const answered = await chat.say('是');
     expect(answered).not.toContain('它属于哪一项');
+  });
+
+  it('opens a zip of evidence and sorts the files inside, named as they were', async () => {
+    const archive = new ZipFile();
+    archive.addBuffer(Buffer.from('%PDF 签到'), '活动证明/3月创业沙龙签到表.pdf');
+    archive.addBuffer(Buffer.from('%PDF 通知'), '活动证明/4月培训通知.pdf');
+    archive.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive.outputStream) chunks.push(chunk as Buffer);
+    const zip = Buffer.concat(chunks);
+    const stored = await store.putBuffer(zip);
+    const asked = await chat.send({ file: { name: '活动材料.zip', size: stored.size, sha256: stored.sha256 } });
+    expect(text(asked.views)).toContain('已解开“活动材料.zip”，共 2 个文件（3月创业沙龙签到表.pdf、4月培训通知.pdf）');
+    await chat.say('1');
+    const names = await chat.db.sql.query<{ name: string }>(`SELECT "name" FROM "StoredFile" WHERE "name" LIKE '%签到表%' OR "name" LIKE '%培训通知%' ORDER BY "name"`);
+    expect(names.map((n) => n.name)).toEqual(['3月创业沙龙签到表.pdf', '4月培训通知.pdf']);
+    await chat.say('完成');
   });
 
   it('explains a file too big for the platform and offers 线下提交, which the checklist then shows', async () => {

@@ -8,6 +8,7 @@ import { evidenceChecklist, type EvidenceItem } from '../../rules/evidence.ts';
 import { attachToEvidence, evidenceProvisions, markEvidence, recordFile } from '../../store/file-records.ts';
 import { EVIDENCE_MARK } from '../render.ts';
 import type { InboundFile } from '../messages.ts';
+import { unzipEvidence, ZipRefusedError } from '../../exports/package/unzip.ts';
 
 /**
  * Files in: a file sent while an upload question is asked is that question's answer (several until 完成); any other
@@ -85,6 +86,9 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
     );
   }
 
+  // A zip of evidence (often made on Chinese Windows, GBK names) is opened: each file inside is sorted like any other.
+  if (/\.zip$/i.test(file.name)) return receiveZip(ctx, file as InboundFile & { sha256: string });
+
   const collecting = ctx.chatState.collecting;
   if (collecting) {
     await recordFile(ctx.sql, { ...base, evidenceId: collecting });
@@ -108,6 +112,34 @@ async function receive(ctx: TurnContext, file: InboundFile): Promise<void> {
     return ctx.reply({ ...again, text: `又收到“${file.name}”，共 ${unsorted.length} 个文件待归类。它们属于哪一项？请点选或回复序号（清单见上一条消息）。` });
   }
   return ctx.reply(offerItems(`已收到“${file.name}”（${SIZE(file.size)}）。它属于哪一项证明材料？请回复序号：`, offered));
+}
+
+async function receiveZip(ctx: TurnContext, file: InboundFile & { sha256: string }): Promise<void> {
+  const c = Conversation.of(ctx);
+  let inside;
+  try {
+    inside = await unzipEvidence(ctx.files.path(file.sha256), ctx.files);
+  } catch (error) {
+    if (error instanceof ZipRefusedError) return ctx.reply(feedback('refused', `压缩包“${file.name}”没有解开：${error.message}`));
+    throw error;
+  }
+  if (inside.length === 0) return ctx.reply(feedback('refused', `压缩包“${file.name}”里没有文件。请检查后重新发送。`));
+  const base = { channel: ctx.inbound.channel, uploadedById: ctx.person.userId, declarationId: c.state.id };
+  const collecting = ctx.chatState.collecting;
+  const ids: string[] = [];
+  for (const f of inside) ids.push(await recordFile(ctx.sql, { ...base, sha256: f.sha256, size: f.size, name: f.name.split('/').pop() || f.name, evidenceId: collecting ?? null }));
+  const names = inside.map((f) => f.name.split('/').pop()).slice(0, 5).join('、') + (inside.length > 5 ? ` 等` : '');
+  if (collecting) {
+    const item = (await checklist(ctx)).find((i) => i.id === collecting);
+    return ctx.reply(
+      feedback('saved', `已解开“${file.name}”，${inside.length} 个文件（${names}）归入“${item?.title ?? collecting}”（该项共 ${item?.files ?? inside.length} 个文件）。`),
+      say('同一项还有文件请继续发送；发完请按“完成”。', [DONE]),
+    );
+  }
+  const items = await checklist(ctx);
+  const offered = [...items.filter((i) => i.status !== 'provided'), ...items.filter((i) => i.status === 'provided')];
+  ctx.chatState = { ...ctx.chatState, unsortedFiles: [...(ctx.chatState.unsortedFiles ?? []), ...ids], evidenceChoices: offered.map((i) => i.id), evidenceFor: 'files' };
+  return ctx.reply(offerItems(`已解开“${file.name}”，共 ${inside.length} 个文件（${names}）。它们属于哪一项证明材料？请回复序号（不同项的文件请分开压缩或逐个发送）：`, offered));
 }
 
 /** The checklist's items to choose from, numbered, as text and buttons. */
