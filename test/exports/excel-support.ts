@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createDeflateRaw, crc32 } from 'node:zlib';
+import { createDeflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { LoadedFlow } from '../../src/flow/loader.ts';
 import { choicesOf } from '../../src/flow/loader.ts';
 import type { AnnexTable, Column } from '../../src/flow/schema.ts';
 import type { TableValue } from '../../src/engine/values.ts';
+import { localRecord, rawZip, type RawZipEntry } from '../support/raw-zip.ts';
 
 /**
  * Helpers of the Excel tests: the seed's own text of an annex table, plausible rows per column type, filling a template
@@ -123,69 +124,14 @@ export async function readBack(bytes: Buffer): Promise<ExcelJS.Workbook> {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Zips built by hand.
+// Zips built by hand (test/support/raw-zip.ts).
 
-export interface RawEntry {
-  name: string;
-  /** Deflated bytes (method 8) or stored bytes (method 0). */
-  data: Buffer;
-  method: 0 | 8;
-  crc: number;
-  /** What the headers declare. */
-  size: number;
-}
-
-function localHeader(e: RawEntry): Buffer {
-  const name = Buffer.from(e.name, 'utf8');
-  const h = Buffer.alloc(30);
-  h.writeUInt32LE(0x04034b50, 0);
-  h.writeUInt16LE(20, 4);
-  h.writeUInt16LE(0x0800, 6);
-  h.writeUInt16LE(e.method, 8);
-  h.writeUInt32LE(e.crc >>> 0, 14);
-  h.writeUInt32LE(e.data.length, 18);
-  h.writeUInt32LE(e.size, 22);
-  h.writeUInt16LE(name.length, 26);
-  return Buffer.concat([h, name]);
-}
+export type { RawZipEntry as RawEntry } from '../support/raw-zip.ts';
 
 /** A zip of the entries, one after the other, with a central directory listing them. */
-export function zipOf(entries: RawEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const local = Buffer.concat([localHeader(e), e.data]);
-    const name = Buffer.from(e.name, 'utf8');
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt16LE(0x0800, 8);
-    c.writeUInt16LE(e.method, 10);
-    c.writeUInt32LE(e.crc >>> 0, 16);
-    c.writeUInt32LE(e.data.length, 20);
-    c.writeUInt32LE(e.size, 24);
-    c.writeUInt16LE(name.length, 28);
-    c.writeUInt32LE(offset, 42);
-    central.push(Buffer.concat([c, name]));
-    parts.push(local);
-    offset += local.length;
-  }
-  const cd = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, cd, eocd]);
-}
+export const zipOf = rawZip;
 
-export const stored = (name: string, text: string): RawEntry => {
-  const data = Buffer.from(text, 'utf8');
-  return { name, data, method: 0, crc: crc32(data), size: data.length };
-};
+export const stored = (name: string, text: string): RawZipEntry => ({ name, data: Buffer.from(text, 'utf8') });
 
 /** `megabytes` MB of zeros, deflated: about 1 KB per MB. */
 export async function deflatedZeros(megabytes: number): Promise<Buffer> {
@@ -204,7 +150,7 @@ export async function workbookBomb(megabytes: number, declared = megabytes * 102
   return zipOf([
     stored('[Content_Types].xml', '<Types/>'),
     stored('xl/workbook.xml', '<workbook/>'),
-    { name: 'xl/worksheets/sheet1.xml', data: await deflatedZeros(megabytes), method: 8, crc: 0, size: declared },
+    { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(0), deflated: await deflatedZeros(megabytes), crc: 0, declaredSize: declared },
   ]);
 }
 
@@ -212,10 +158,10 @@ export async function workbookBomb(megabytes: number, declared = megabytes * 102
  * A valid workbook with one more entry between its last entry and its central directory, listed nowhere: a reader that
  * walks the file from its start (exceljs's streaming reader) would inflate it; one that reads the directory never sees it.
  */
-export function withHiddenEntry(workbook: Buffer, hidden: RawEntry): Buffer {
+export function withHiddenEntry(workbook: Buffer, hidden: RawZipEntry): Buffer {
   const eocd = workbook.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   const cdOffset = workbook.readUInt32LE(eocd + 16);
-  const extra = Buffer.concat([localHeader(hidden), hidden.data]);
+  const extra = localRecord(hidden);
   const out = Buffer.concat([workbook.subarray(0, cdOffset), extra, workbook.subarray(cdOffset)]);
   out.writeUInt32LE(cdOffset + extra.length, eocd + extra.length + 16);
   return out;

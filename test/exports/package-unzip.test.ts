@@ -1,12 +1,12 @@
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import zlib from 'node:zlib';
 import iconv from 'iconv-lite';
 import { ZipFile } from 'yazl';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../src/files/file-store.ts';
 import { unzipEvidence, ZipRefusedError } from '../../src/exports/package/unzip.ts';
+import { rawZip as buildZip, type RawZipEntry } from '../support/raw-zip.ts';
 
 /**
  * An operator's zip of evidence as Chinese Windows makes it (GBK names, no UTF-8 flag) comes in with its names
@@ -17,74 +17,10 @@ const work = mkdtempSync(join(tmpdir(), 'shenbao-unzip-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let count = 0;
 
-interface RawEntry {
-  name: Buffer;
-  data: Buffer;
-  /** What the headers say the data inflates to; the data's real length unless lying. */
-  declaredSize?: number;
-  deflate?: boolean;
-  utf8Flag?: boolean;
-  /** Point the central record at another entry's local header (overlapping entries). */
-  sameOffsetAs?: number;
-}
-
-/**
- * A zip written byte by byte, as yazl cannot: names in any encoding, bit 11 set or not, sizes that lie. Stored or
- * deflated, DOS-made (version made by 20), no extra fields, no data descriptors.
- */
-function rawZip(entries: RawEntry[]): string {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  const offsets: number[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    const body = entry.deflate ? zlib.deflateRawSync(entry.data) : entry.data;
-    const crc = zlib.crc32(entry.data);
-    const size = entry.declaredSize ?? entry.data.length;
-    const flags = entry.utf8Flag ? 0x800 : 0;
-    const method = entry.deflate ? 8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(0x5721, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(entry.name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const at = entry.sameOffsetAs === undefined ? offset : offsets[entry.sameOffsetAs]!;
-    offsets.push(at);
-    if (entry.sameOffsetAs === undefined) {
-      locals.push(local, entry.name, body);
-      offset += 30 + entry.name.length + body.length;
-    }
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(0x5721, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(entry.name.length, 28);
-    central.writeUInt32LE(at, 42);
-    centrals.push(central, entry.name);
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
+/** A hand-built zip (test/support/raw-zip.ts) written to a file, as an upload is. */
+function rawZip(entries: RawZipEntry[]): string {
   const path = join(work, `raw-${++count}.zip`);
-  writeFileSync(path, Buffer.concat([...locals, directory, end]));
+  writeFileSync(path, buildZip(entries));
   return path;
 }
 
