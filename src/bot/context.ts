@@ -20,10 +20,13 @@ export interface TurnContext {
   readonly text: string;
   /** What the text says as a command (null: an answer or a name). */
   command: Command | null;
-  /** Asia/Shanghai's date of the message. */
+  /** Asia/Shanghai's date of the message, and the moment it is handled (the router's clock). */
   readonly today: string;
+  readonly now: Date;
   readonly flows: ReadonlyMap<string, LoadedFlow>;
   readonly person: Person & { channel: string };
+  /** A chat that may open any unit by typing its name (the console's local user; every chat in a trial). */
+  readonly trusted: boolean;
   /** Between-message memory of this chat (choosing a unit, picking what to change, where to return after a change). */
   chatState: ChatState;
   /** The declaration this chat has open; set by onboarding when it opens one. */

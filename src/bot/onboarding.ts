@@ -65,10 +65,12 @@ export function describeMatch(m: Match): string {
   return `${m.entry.unit}${extra ? `（${extra}）` : ''}— ${m.loaded.flow.title}`;
 }
 
-export function welcomeText(flows: LoadedFlow[]): string {
+export function welcomeText(flows: LoadedFlow[], byName = true): string {
   return [
     '您好，我是申报助手，帮您一节一节完成年度绩效评价申报：随时提示门槛条件，答案可随时修改，最后生成申报表格、待补材料清单和报告初稿。',
     `目前支持：${flows.map((f) => f.flow.title).join('；')}。`,
-    '请先发送贵单位名称（与名录一致的全称），例如“北京首冶新元科技发展有限公司”。',
+    byName
+      ? '请先发送贵单位名称（与名录一致的全称），例如“北京首冶新元科技发展有限公司”。'
+      : '请先发送贵单位的邀请码（SB 开头的 10 位字母数字，由主管部门或协调人提供，7 天内有效）来绑定单位。',
   ].join('\n');
 }

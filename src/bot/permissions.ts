@@ -2,40 +2,80 @@ import type { Handler, TurnContext } from './context.ts';
 import { say } from './views.ts';
 
 /**
- * Who may do what: the one place every handler asks. Today every person works on the declaration they opened by its
- * unit's name (the console's local operator's way); roles, invitations and coordinators' reach come with the people
- * issue and change only this file.
+ * Who may do what: the one place every handler asks.
+ * - An operator works on the organisations they are bound to (by an invitation code): open, read, answer.
+ * - A coordinator reads the organisations in their reach (districts, programmes, single organisations), may remind and
+ *   review them and issue their invitation codes; they never change answers.
+ * - Staff read everything, review, remind, invite and manage people.
+ * - A trusted chat (the console's local user, the operator of a single machine; or every chat when
+ *   SHENBAO_OPEN_BY_NAME=1 for a trial) opens any unit by typing its name, as one operator.
  */
 
 export type Action =
-  /** Open an organisation's declaration by naming it. */
+  /** Open an organisation's declaration. */
   | 'open'
-  /** Read the open declaration: questions, review, progress, thresholds, the checklist. */
+  /** Read it: questions, review, progress, thresholds, the checklist, exports. */
   | 'read'
-  /** Change the open declaration's answers. */
-  | 'answer';
+  /** Change its answers, tables and evidence. */
+  | 'answer'
+  /** Review it (提交审核 is the operator's `answer`; 退回 and 确认 are this). */
+  | 'review'
+  /** Remind its operators. */
+  | 'remind'
+  /** Issue its invitation codes. */
+  | 'invite'
+  /** Manage people (coordinators, staff). */
+  | 'manage';
 
-export function may(ctx: TurnContext, action: Action): boolean {
-  switch (action) {
-    case 'open':
-      return true;
-    case 'read':
-    case 'answer':
-      // The declaration read for this message is the one the chat has open, and its person has opened it.
-      return ctx.declaration !== null && ctx.declaration.id === ctx.activeDeclarationId;
-  }
+/** An organisation as permissions see it (its id once it is known to the database). */
+export interface OrgRef {
+  organisationId?: string;
+  flowId: string;
+  district: string | null;
 }
 
-const REFUSED: Record<Action, string> = {
-  open: '您没有打开这个单位申报的权限。',
-  read: '您没有查看这份申报的权限。',
-  answer: '您没有修改这份申报的权限。',
-};
+const COORDINATOR: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite']);
+const STAFF: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite', 'manage']);
+const OPERATOR: ReadonlySet<Action> = new Set(['open', 'read', 'answer']);
+
+/** Whether the person of this message may do `action` on `org` (the open declaration's when not given). */
+export function may(ctx: TurnContext, action: Action, org?: OrgRef | null): boolean {
+  const target = org === undefined ? openOrg(ctx) : org;
+  const person = ctx.person;
+  if (action === 'manage') return person.role === 'staff';
+  if (!target) return false;
+  if (person.role === 'staff') return STAFF.has(action);
+  if (person.role === 'coordinator' && inReach(ctx, target)) return COORDINATOR.has(action);
+  if (ctx.trusted || (target.organisationId !== undefined && person.organisations.includes(target.organisationId))) return OPERATOR.has(action);
+  return false;
+}
+
+/** The open declaration's organisation, when it is the one this chat has open. */
+function openOrg(ctx: TurnContext): OrgRef | null {
+  const d = ctx.declaration;
+  if (!d || d.id !== ctx.activeDeclarationId) return null;
+  return { organisationId: d.organisationId, flowId: d.flowId, district: d.district };
+}
+
+function inReach(ctx: TurnContext, org: OrgRef): boolean {
+  return ctx.person.scopes.some(
+    (s) => (s.organisationId !== null && s.organisationId === org.organisationId) || (s.district !== null && s.district === org.district && (s.flowId === null || s.flowId === org.flowId)) || (s.flowId !== null && s.district === null && s.organisationId === null && s.flowId === org.flowId),
+  );
+}
+
+/** What a refused person is told: why, and what they can do instead. */
+export function refusal(ctx: TurnContext, action: Action): string {
+  const role = ctx.person.role;
+  if (action === 'answer' && (role === 'coordinator' || role === 'staff')) return '您以协调人/主管部门身份查看这份申报，只能查看和审核，不能修改答案；修改请由单位填报人进行。';
+  if (role === 'coordinator') return '这家单位不在您负责的范围内。如需查看，请联系主管部门为您添加。';
+  if (action === 'manage') return '只有主管部门工作人员可以管理人员。';
+  return '您还没有绑定这家单位。请发送单位的邀请码（由主管部门或协调人提供，7 天内有效）来绑定，之后就可以填报。';
+}
 
 /** A handler that runs only for those who may do `action`; anyone else is told so and nothing changes. */
 export function allowed(action: Action, handler: Handler): Handler {
   return async (ctx, next) => {
     if (may(ctx, action)) return handler(ctx, next);
-    ctx.reply(say(REFUSED[action]));
+    ctx.reply(say(refusal(ctx, action)));
   };
 }

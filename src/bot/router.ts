@@ -21,6 +21,7 @@ import { answering } from './handlers/answering.ts';
 import { navigation } from './handlers/navigation.ts';
 import { status } from './handlers/status.ts';
 import { unsupported } from './handlers/unsupported.ts';
+import { invitations } from './handlers/invitations.ts';
 import { files } from './handlers/files.ts';
 import { tables } from './handlers/tables.ts';
 import { outputs } from './handlers/outputs.ts';
@@ -40,6 +41,11 @@ export interface RouterOptions {
   log?: (line: string) => void;
   /** Where files are kept (what operators send, what the assistant makes); default from SHENBAO_FILES_DIR. */
   files?: FileStore;
+  /**
+   * Which chats may open any unit by typing its name instead of binding with an invitation code: by default the
+   * console's (its local user is the operator of a single machine), or every chat with SHENBAO_OPEN_BY_NAME=1.
+   */
+  trusted?: (channel: string) => boolean;
 }
 
 export interface HandleResult {
@@ -55,17 +61,19 @@ export interface HandleResult {
 const MAX_ATTEMPTS = 5;
 
 /** The handlers, in the order they see a message. */
-const pipeline = compose([tooLong, unsupported, tables, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
+const pipeline = compose([tooLong, invitations, unsupported, tables, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;
   /** What this process holds of each chat's declaration, by revision (see DeclarationCache). */
   private readonly cache = new DeclarationCache();
   private readonly files: FileStore;
+  private readonly trusted: (channel: string) => boolean;
 
   constructor(private readonly options: RouterOptions) {
     this.flows = new Map(options.flows.map((f) => [f.flow.id, f]));
     this.files = options.files ?? FileStore.fromEnv();
+    this.trusted = options.trusted ?? ((channel) => channel === 'console' || process.env.SHENBAO_OPEN_BY_NAME === '1');
   }
 
   /**
@@ -75,7 +83,8 @@ export class Router {
    */
   async handle(raw: Inbound): Promise<HandleResult> {
     const inbound = InboundSchema.parse(raw);
-    const today = isoDateInChina(this.options.now?.() ?? new Date());
+    const now = this.options.now?.() ?? new Date();
+    const today = isoDateInChina(now);
     const { sql } = this.options.db;
     // A database that went away (a restart, a network blip) is waited for: the message in flight is run again once it
     // is back, under the same key, so it is neither lost nor applied twice.
@@ -114,8 +123,10 @@ export class Router {
             text,
             command: parseCommand(text),
             today,
+            now,
             flows: this.flows,
             person: { ...data.person, channel: inbound.channel },
+            trusted: this.trusted(inbound.channel),
             chatState,
             activeDeclarationId: data.person.activeDeclarationId,
             declaration,

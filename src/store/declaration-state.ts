@@ -20,6 +20,8 @@ export interface DeclarationStateInit {
   id: string;
   flowId: string;
   organisationId: string;
+  /** The organisation's district (what a coordinator's reach may name). */
+  district?: string | null;
   /** The organisation's directory row, for `org.*` in expressions. */
   orgExtra: Record<string, unknown>;
   status: string;
@@ -37,6 +39,7 @@ export class DeclarationState {
   readonly id: string;
   readonly flowId: string;
   readonly organisationId: string;
+  readonly district: string | null;
   readonly orgExtra: Record<string, unknown>;
   readonly authors: Record<string, AnswerAuthor>;
   /** When this operator's cursor was last written (null: never worked on this declaration). */
@@ -61,6 +64,7 @@ export class DeclarationState {
     this.id = init.id;
     this.flowId = init.flowId;
     this.organisationId = init.organisationId;
+    this.district = init.district ?? null;
     this.orgExtra = init.orgExtra;
     this.authors = init.authors;
     this.answers = init.answers;

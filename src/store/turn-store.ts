@@ -37,10 +37,15 @@ export interface Person {
   identityId: string;
   userId: string;
   displayName: string;
+  /** operator (the default), coordinator or staff. */
   role: string;
   chatId: string | null;
   chatState: unknown;
   activeDeclarationId: string | null;
+  /** The organisations this person is an operator of (bound by an invitation code). */
+  organisations: string[];
+  /** A coordinator's reach: districts, programmes, organisations. */
+  scopes: { flowId: string | null; district: string | null; organisationId: string | null }[];
 }
 
 export interface TurnData {
@@ -51,7 +56,7 @@ export interface TurnData {
 }
 
 interface DeclarationRow {
-  declaration: { id: string; flowId: string; organisationId: string; status: string; currentSectionId: string | null; revision: number; orgExtra: Record<string, unknown> | null } | null;
+  declaration: { id: string; flowId: string; organisationId: string; status: string; currentSectionId: string | null; revision: number; orgExtra: Record<string, unknown> | null; district: string | null } | null;
   answers: { q: string; v: unknown; s: boolean; n: string | null; by: string | null; name: string | null; at: string }[] | null;
   statuses: Record<string, string> | null;
   cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
@@ -64,7 +69,7 @@ interface DeclarationRow {
  */
 const declarationColumns = (d: string, u: string, known: string) => `
   (SELECT json_build_object('id', d."id", 'flowId', d."flowId", 'organisationId', d."organisationId", 'status', d."status",
-                            'currentSectionId', d."currentSectionId", 'revision', d."revision", 'orgExtra', o."extra")
+                            'currentSectionId', d."currentSectionId", 'revision', d."revision", 'orgExtra', o."extra", 'district', o."district")
      FROM "Declaration" d JOIN "Organisation" o ON o."id" = d."organisationId" WHERE d."id" = ${d}) AS "declaration",
   EXISTS (SELECT 1 FROM "Declaration" d WHERE d."id" = ${d} AND d."revision" = ${known}) AS "known",
   (SELECT json_agg(json_build_object('q', a."questionId", 'v', a."value", 's', a."skipped", 'n', a."note",
@@ -93,6 +98,7 @@ function declarationState(row: DeclarationRow & { known?: boolean }, cached?: Ca
     id: d.id,
     flowId: d.flowId,
     organisationId: d.organisationId,
+    district: d.district ?? null,
     orgExtra: d.orgExtra ?? {},
     status: d.status,
     currentSectionId: d.currentSectionId,
@@ -114,7 +120,10 @@ export function readStatement(channel: string, externalId: string, key: string, 
       SELECT
         EXISTS (SELECT 1 FROM "ProcessedMessage" WHERE "key" = $3::text) AS "seen",
         (SELECT json_build_object('identityId', ci."id", 'userId', ci."userId", 'displayName', u."displayName", 'role', u."role",
-                                  'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId")
+                                  'chatId', ci."chatId", 'chatState', ci."chatState", 'activeDeclarationId', ci."activeDeclarationId",
+                                  'organisations', (SELECT coalesce(json_agg(m."organisationId"), '[]') FROM "Membership" m WHERE m."userId" = ci."userId"),
+                                  'scopes', (SELECT coalesce(json_agg(json_build_object('flowId', s."flowId", 'district', s."district", 'organisationId', s."organisationId")), '[]')
+                                               FROM "CoordinatorScope" s WHERE s."userId" = ci."userId"))
            FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = (SELECT "id" FROM me)) AS "person",
         ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4::text THEN $5::int END)`)}`,
     // The known revision counts only for the declaration it was read from.

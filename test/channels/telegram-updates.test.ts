@@ -53,7 +53,7 @@ const lastKeyboard = (made: Call[]) => [...made].reverse().find((c) => c.method 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'shenbao-tg-'));
   db = await openDatabase({ dataDir: 'memory://' });
-  const router = new Router({ db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+  const router = new Router({ trusted: () => true, db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
   channel = new TelegramChannel({ token: '4242:TEST-token', router, sql: db.sql, store: new FileStore(join(dir, 'files')), botInfo: BOT, pacing: { perChatMs: 0, perSecond: 1000 } });
   calls = [];
   channel.bot.api.config.use(async (_prev, method, payload) => {

@@ -39,6 +39,8 @@ describe('one process, every channel', () => {
         FEISHU_DOMAIN: feishu.domain,
         SHENBAO_CONSOLE: '1',
         SHENBAO_DATA_DIR: join(dir, 'data'),
+        // A trial deployment: anyone may open a unit by its name (invitations are tested in people.test.ts).
+        SHENBAO_OPEN_BY_NAME: '1',
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -35,6 +35,8 @@ function start(pauseAt?: string) {
       TELEGRAM_API_ROOT: emulator.apiRoot,
       TELEGRAM_CHAT_INTERVAL_MS: '0',
       SHENBAO_DATA_DIR: join(dir, 'data'),
+      // A trial deployment: anyone may open a unit by its name (invitations are tested in people.test.ts).
+      SHENBAO_OPEN_BY_NAME: '1',
       SHENBAO_TEST_PAUSE_AT: pauseAt ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,7 +35,7 @@ beforeAll(async () => {
   standin = await startFeishuStandin();
   db = await openDatabase({ dataDir: 'memory://' });
   store = new FileStore(join(dir, 'files'));
-  const router = new Router({ db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+  const router = new Router({ trusted: () => true, db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
   const config = feishuConfig({ FEISHU_APP_ID: standin.appId, FEISHU_APP_SECRET: standin.appSecret, FEISHU_DOMAIN: standin.domain, FEISHU_CHAT_PER_SECOND: '50' });
   running = await startFeishu(config, { router, sql: db.sql, store, log: (line) => logs.push(line) });
   for (const deadline = Date.now() + 5000; standin.connections() < 1 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -250,7 +250,7 @@ describe('Feishu over the long connection', () => {
   it('counts the API calls of the month', async () => {
     await running.stop();
     expect(await apiCalls(db.sql, 'feishu')).toBeGreaterThan(20);
-    const router = new Router({ db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+    const router = new Router({ trusted: () => true, db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
     running = await startFeishu(feishuConfig({ FEISHU_APP_ID: standin.appId, FEISHU_APP_SECRET: standin.appSecret, FEISHU_DOMAIN: standin.domain }), { router, sql: db.sql, store, log: () => undefined });
   });
 });
@@ -275,7 +275,7 @@ describe('Feishu by webhook', () => {
   it('takes an encrypted, signed event; refuses a bad signature (401) and a wrong token; answers the URL check', async () => {
     const hook = await startFeishuStandin();
     const hookDb = await openDatabase({ dataDir: 'memory://' });
-    const router = new Router({ db: hookDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+    const router = new Router({ trusted: () => true, db: hookDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
     const port = await freePort();
     const key = 'encrypt-key-0123';
     const token = 'verification-token-abc';
@@ -325,7 +325,7 @@ describe('Feishu connection health', () => {
   it('a long connection that fails for good is reported in Chinese, so the process can end and be restarted', async () => {
     const lost = await startFeishuStandin();
     const lostDb = await openDatabase({ dataDir: 'memory://' });
-    const router = new Router({ db: lostDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+    const router = new Router({ trusted: () => true, db: lostDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
     const said: string[] = [];
     const lines: string[] = [];
     const served = await startFeishu(feishuConfig({ FEISHU_APP_ID: lost.appId, FEISHU_APP_SECRET: lost.appSecret, FEISHU_DOMAIN: lost.domain }), {

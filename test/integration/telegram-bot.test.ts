@@ -33,7 +33,7 @@ beforeAll(async () => {
   emulator = await startTelegramEmulator();
   db = await openDatabase({ dataDir: 'memory://' });
   store = new FileStore(join(dir, 'files'));
-  const router = new Router({ db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+  const router = new Router({ trusted: () => true, db, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
   const config = telegramConfig({ TELEGRAM_BOT_TOKEN: emulator.token, TELEGRAM_API_ROOT: emulator.apiRoot, TELEGRAM_CHAT_INTERVAL_MS: String(INTERVAL_MS) });
   running = await startTelegram(config, { router, sql: db.sql, store, log: (line) => logs.push(line) });
 });
@@ -172,7 +172,7 @@ describe('Telegram by webhook', () => {
   it('refuses a request without the secret (401) and handles one with it', async () => {
     const hook = await startTelegramEmulator();
     const hookDb = await openDatabase({ dataDir: 'memory://' });
-    const router = new Router({ db: hookDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
+    const router = new Router({ trusted: () => true, db: hookDb, flows: [getFlow('beijing-base-2023')], now: () => TODAY });
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/telegram/hook`;
     const config = telegramConfig({ TELEGRAM_BOT_TOKEN: hook.token, TELEGRAM_API_ROOT: hook.apiRoot, TELEGRAM_WEBHOOK_URL: url, TELEGRAM_WEBHOOK_SECRET: 'right-secret', TELEGRAM_WEBHOOK_PORT: String(port), TELEGRAM_CHAT_INTERVAL_MS: '0' });

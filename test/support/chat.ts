@@ -29,9 +29,14 @@ export interface ChatHarness {
 
 let counter = 0;
 
-export async function openChat(options: { databaseUrl?: string; dataDir?: string; flows?: LoadedFlow[] } = {}): Promise<ChatHarness> {
+/**
+ * `trusted` (default true): the test chats open units by typing their names, as the console's local user does; the
+ * people tests turn it off to see invitations and roles at work.
+ */
+export async function openChat(options: { databaseUrl?: string; dataDir?: string; flows?: LoadedFlow[]; trusted?: boolean; now?: () => Date } = {}): Promise<ChatHarness> {
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir ?? 'memory://' });
-  const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: () => TODAY });
+  const trusted = options.trusted ?? true;
+  const router = new Router({ db, flows: options.flows ?? [getFlow('beijing-base-2023')], now: options.now ?? (() => TODAY), trusted: () => trusted });
   // Each chat's deliveries apart, so that several people talking at once each get their own replies.
   const inbox = new Map<string, View[][]>();
   const sender = new OutboxSender({

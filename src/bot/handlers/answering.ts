@@ -1,16 +1,24 @@
 import type { Handler } from '../context.ts';
 import { Conversation } from '../conversation.ts';
-import { allowed } from '../permissions.ts';
+import { may, refusal } from '../permissions.ts';
 import { questionTitle } from '../../engine/format.ts';
 import { openRequired } from '../../engine/section-machine.ts';
 import { prefillOf } from '../../engine/assess-answer.ts';
 import { sectionLabel } from '../render.ts';
 import { feedback, say } from '../views.ts';
 
+/** What this handler answers: an answer (no command), and the words that move through the questions. */
+const OWN = new Set<string | undefined>([undefined, 'start', 'back', 'skip', 'keep', 'confirm']);
+/** What a reader who may not answer (a coordinator, staff) may still do here: see the question, step back. */
+const READING = new Set<string | undefined>(['start', 'back']);
+
 /** An answer, and the words that move through the questions: 继续, 返回, 跳过, 保留, 确认. */
-export const answering: Handler = allowed('answer', async (ctx, next) => {
+export const answering: Handler = async (ctx, next) => {
+  const kind = ctx.command?.kind;
+  if (!OWN.has(kind)) return next();
+  if (!may(ctx, READING.has(kind) ? 'read' : 'answer')) return ctx.reply(say(refusal(ctx, 'answer')));
   const c = Conversation.of(ctx);
-  switch (ctx.command?.kind) {
+  switch (kind) {
     case undefined: {
       if (ctx.text.trim() === '') return ctx.reply(...c.respond(c.turn(), [say('没有收到内容。请直接回复答案，或回复“帮助”查看可用的说法。')]));
       const result = c.turn({ type: 'ANSWER', text: ctx.text });
@@ -55,4 +63,4 @@ export const answering: Handler = allowed('answer', async (ctx, next) => {
     default:
       return next();
   }
-});
+};

@@ -1,19 +1,25 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
 import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type Match } from '../onboarding.ts';
-import { allowed } from '../permissions.ts';
+import { may, refusal } from '../permissions.ts';
+import { organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
 import { say } from '../views.ts';
 
-/** No declaration open: greet, find the unit in the directories by the name typed, and open its declaration. */
-export const onboarding: Handler = allowed('open', async (ctx, next) => {
+/**
+ * No declaration open: greet; open the one organisation a bound operator has; otherwise find the unit in the
+ * directories by the name typed and open its declaration — for those who may (see permissions.ts).
+ */
+export const onboarding: Handler = async (ctx, next) => {
   if (ctx.declaration) return next();
   const flows = [...ctx.flows.values()];
   const state = ChatStateSchema.safeParse(ctx.chatState).data ?? {};
   const trimmed = ctx.text.trim();
   if (ctx.command || trimmed === '') {
+    const own = ctx.person.organisations.length === 1 && !ctx.trusted ? await boundOrganisation(ctx, ctx.person.organisations[0]) : undefined;
+    if (own) return begin(ctx, own);
     ctx.chatState = { step: 'await_unit' };
-    return ctx.reply(say(welcomeText(flows)));
+    return ctx.reply(say(welcomeText(flows, mayOpenByName(ctx))));
   }
   const number = trimmed.normalize('NFKC');
   if (state.step === 'choose_candidate' && state.candidates && /^\d+$/.test(number)) {
@@ -38,13 +44,29 @@ export const onboarding: Handler = allowed('open', async (ctx, next) => {
       shown.map((m, i) => ({ label: m.entry.unit, value: String(i + 1) })),
     ),
   );
-});
+};
 
-/** Open (or join) the organisation's declaration and ask the first pending question. */
-async function begin(ctx: TurnContext, match: Match): Promise<void> {
+/** Whether typing a name can open a unit for this person (not for an operator who has yet to bind with a code). */
+const mayOpenByName = (ctx: TurnContext) => ctx.trusted || ctx.person.role !== 'operator' || ctx.person.organisations.length > 0;
+
+/** The directory entry of an organisation this person is bound to. */
+async function boundOrganisation(ctx: TurnContext, organisationId: string): Promise<Match | undefined> {
+  const [row] = await ctx.sql.query<{ flowId: string; seq: number }>(`SELECT "flowId", "seq" FROM "Organisation" WHERE "id" = $1`, [organisationId]);
+  const loaded = row && ctx.flows.get(row.flowId);
+  const entry = loaded?.directory.find((e) => e.seq === row.seq);
+  return loaded && entry ? { loaded, entry } : undefined;
+}
+
+/** Open (or join) the organisation's declaration and ask the first pending question, if this person may. */
+export async function begin(ctx: TurnContext, match: Match): Promise<void> {
   const { loaded, entry } = match;
   const roles = loaded.flow.directory;
   const column = (name: string | undefined) => (name && entry[name] !== undefined && entry[name] !== '' ? String(entry[name]) : null);
+  const org = { organisationId: await organisationId(ctx.sql, loaded.flow.id, entry.seq), flowId: loaded.flow.id, district: column(roles.region) };
+  if (!may(ctx, 'open', org)) {
+    ctx.chatState = { step: 'await_unit' };
+    return ctx.reply(say(refusal(ctx, 'open')));
+  }
   const { declaration, existed } = await openDeclaration(ctx.sql, {
     flowId: loaded.flow.id,
     seq: entry.seq,

@@ -1,0 +1,83 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Sql } from './sql.ts';
+
+/**
+ * People and their reach: operators bound to organisations by one-time invitation codes, coordinators' scopes, roles.
+ */
+
+/** Letters and digits no one mistakes for each other (no 0/O, 1/I/L). */
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** “SB” and eight characters: short enough to type from a phone, too many to guess (31⁸ ≈ 8.5×10¹¹). */
+export const INVITATION = /^SB[2-9A-HJKMNP-Z]{8}$/;
+
+export function newInvitationCode(): string {
+  return `SB${Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('')}`;
+}
+
+/** A code as typed: spaces, dashes and lower case forgiven. */
+export const normaliseCode = (text: string) => text.normalize('NFKC').replace(/[\s\-—_]/g, '').toUpperCase();
+
+export async function createInvitation(sql: Sql, organisationId: string, createdById: string | null, days = 7, now = new Date()): Promise<{ code: string; expiresAt: Date }> {
+  const code = newInvitationCode();
+  const expiresAt = new Date(now.getTime() + days * 86_400_000);
+  await sql.query(`INSERT INTO "Invitation" ("code", "organisationId", "createdById", "expiresAt") VALUES ($1, $2, $3, $4)`, [code, organisationId, createdById, expiresAt.toISOString()]);
+  return { code, expiresAt };
+}
+
+export type Redeemed = { ok: true; organisationId: string } | { ok: false; reason: 'unknown' | 'expired' | 'used'; usedByMe?: boolean };
+
+/** Uses a code once: binds the person to its organisation. A used, expired or unknown code binds nobody. */
+export async function redeemInvitation(sql: Sql, code: string, userId: string, now = new Date()): Promise<Redeemed> {
+  const [row] = await sql.query<{ organisationId: string; expiresAt: Date | string; usedById: string | null }>(
+    `SELECT "organisationId", "expiresAt", "usedById" FROM "Invitation" WHERE "code" = $1 FOR UPDATE`,
+    [code],
+  );
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.usedById) return { ok: false, reason: 'used', usedByMe: row.usedById === userId };
+  if (new Date(row.expiresAt).getTime() < now.getTime()) return { ok: false, reason: 'expired' };
+  await sql.query(`UPDATE "Invitation" SET "usedById" = $2, "usedAt" = $3 WHERE "code" = $1`, [code, userId, now.toISOString()]);
+  await sql.query(
+    `INSERT INTO "Membership" ("userId", "organisationId", "invitationCode") VALUES ($1, $2, $3) ON CONFLICT ("userId", "organisationId") DO NOTHING`,
+    [userId, row.organisationId, code],
+  );
+  return { ok: true, organisationId: row.organisationId };
+}
+
+/** The organisation's row for a directory entry, created when it is first needed (an invitation before any declaration). */
+export async function ensureOrganisation(
+  sql: Sql,
+  entry: { flowId: string; seq: number; unitName: string; name: string | null; district: string | null; category: string | null; extra: Record<string, unknown> },
+): Promise<string> {
+  const [row] = await sql.query<{ id: string }>(
+    `INSERT INTO "Organisation" ("id", "flowId", "seq", "unitName", "name", "district", "category", "extra") VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+     ON CONFLICT ("flowId", "seq") DO UPDATE SET "unitName" = EXCLUDED."unitName" RETURNING "id"`,
+    [randomUUID(), entry.flowId, entry.seq, entry.unitName, entry.name, entry.district, entry.category, JSON.stringify(entry.extra)],
+  );
+  return row.id;
+}
+
+/** The organisation already recorded for a directory entry, if any. */
+export async function organisationId(sql: Sql, flowId: string, seq: number): Promise<string | undefined> {
+  const [row] = await sql.query<{ id: string }>(`SELECT "id" FROM "Organisation" WHERE "flowId" = $1 AND "seq" = $2`, [flowId, seq]);
+  return row?.id;
+}
+
+/** A person known by their account on a channel, created if new, with a role (operator, coordinator, staff). */
+export async function addPerson(sql: Sql, person: { channel: string; externalId: string; name: string; role: string }): Promise<string> {
+  const [existing] = await sql.query<{ userId: string }>(`SELECT "userId" FROM "ChatIdentity" WHERE "channel" = $1 AND "externalId" = $2`, [person.channel, person.externalId]);
+  if (existing) {
+    await sql.query(`UPDATE "User" SET "role" = $2, "displayName" = $3 WHERE "id" = $1`, [existing.userId, person.role, person.name]);
+    return existing.userId;
+  }
+  const userId = randomUUID();
+  await sql.query(`INSERT INTO "User" ("id", "displayName", "role") VALUES ($1, $2, $3)`, [userId, person.name, person.role]);
+  await sql.query(`INSERT INTO "ChatIdentity" ("id", "channel", "externalId", "userId", "chatId") VALUES ($1, $2, $3, $4, $3)`, [randomUUID(), person.channel, person.externalId, userId]);
+  return userId;
+}
+
+export async function addScope(sql: Sql, userId: string, scope: { flowId?: string | null; district?: string | null; organisationId?: string | null }): Promise<void> {
+  await sql.query(`INSERT INTO "CoordinatorScope" ("id", "userId", "flowId", "district", "organisationId") VALUES ($1, $2, $3, $4, $5)`, [
+    randomUUID(), userId, scope.flowId ?? null, scope.district ?? null, scope.organisationId ?? null,
+  ]);
+}
