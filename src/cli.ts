@@ -18,7 +18,10 @@ import { resolveSection } from './bot/targets.ts';
 import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
-import { startAssistant, openChat, sendNotice, feishuUsage } from './main.ts';
+import { startAssistant, openChat, sendNotice, feishuUsage, withDatabase, loadAllFlows } from './main.ts';
+import { addPerson, addScope, createInvitation, ensureOrganisation } from './store/people-store.ts';
+import { describeMatch, findOrganisations } from './bot/onboarding.ts';
+import type { Sql } from './store/sql.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
 import { FeishuConfigError } from './channels/feishu/start.ts';
 import { LinkConfigError } from './files/download-links.ts';
@@ -78,6 +81,76 @@ program
     console.log(`飞书接口调用：${month} 月已用 ${calls} 次，额度 ${budget} 次（${share}%）。${share >= 80 ? '即将用完：请减少群发提醒，或在飞书管理后台升级套餐。' : ''}`);
     if (share >= 100) process.exitCode = 1;
   });
+
+const admin = program.command('admin').description('人员：主管部门工作人员、协调人、邀请码');
+const CHANNELS = ['telegram', 'feishu', 'console'];
+const channelOf = (channel: string) => {
+  if (!CHANNELS.includes(channel)) throw new UsageError(`--channel 应为 ${CHANNELS.join('、')} 之一`);
+  return channel;
+};
+admin
+  .command('add')
+  .description('添加主管部门工作人员或协调人（部署时先添加第一位工作人员）')
+  .requiredOption('--name <name>', '姓名')
+  .requiredOption('--channel <channel>', 'telegram、feishu 或 console')
+  .requiredOption('--id <id>', '在该平台上的标识：Telegram 用户 ID、飞书 open_id，或控制台的 console-<用户名>')
+  .option('--role <role>', 'staff（工作人员，默认）或 coordinator（协调人）', 'staff')
+  .action(async (opts: { name: string; channel: string; id: string; role: string }) => {
+    if (!['staff', 'coordinator'].includes(opts.role)) throw new UsageError('--role 应为 staff 或 coordinator');
+    await withDatabase((db) => db.sql.transaction((sql) => addPerson(sql, { channel: channelOf(opts.channel), externalId: opts.id, name: opts.name, role: opts.role })));
+    console.log(`已添加${opts.role === 'staff' ? '主管部门工作人员' : '协调人'}：${opts.name}（${opts.channel} ${opts.id}）。`);
+  });
+admin
+  .command('scope')
+  .description('给协调人分配负责的单位：按区、按申报项目或单个单位（可多次添加）')
+  .requiredOption('--channel <channel>', 'telegram、feishu 或 console')
+  .requiredOption('--id <id>', '协调人在该平台上的标识')
+  .option('--district <district>', '区，如 海淀区')
+  .option('--flow <flow>', '申报项目 id')
+  .option('--unit <unit>', '单位名称（与名录一致，可写其中一段）')
+  .action(async (opts: { channel: string; id: string; district?: string; flow?: string; unit?: string }) => {
+    if (!opts.district && !opts.flow && !opts.unit) throw new UsageError('请至少给出 --district、--flow 或 --unit 之一');
+    if (opts.flow) getFlow(opts.flow);
+    await withDatabase((db) =>
+      db.sql.transaction(async (sql) => {
+        const [person] = await sql.query<{ userId: string; role: string }>(
+          `SELECT ci."userId", u."role" FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."channel" = $1 AND ci."externalId" = $2`,
+          [channelOf(opts.channel), opts.id],
+        );
+        if (!person || person.role !== 'coordinator') throw new UsageError('没有这位协调人：请先用 shenbao admin add --role coordinator 添加。');
+        const unit = opts.unit ? await organisationFor(sql, opts.unit) : undefined;
+        await addScope(sql, person.userId, { district: opts.district, flowId: opts.flow, organisationId: unit?.id });
+      }),
+    );
+    console.log('已分配。');
+  });
+admin
+  .command('invite')
+  .description('为单位生成一次性邀请码（填报人把它发给助手即绑定该单位）')
+  .requiredOption('--unit <unit>', '单位名称（与名录一致，可写其中一段）')
+  .option('--days <days>', '有效天数', '7')
+  .action(async (opts: { unit: string; days: string }) => {
+    const days = Number(opts.days);
+    if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days 应为 1 到 90 之间的整数');
+    const { unit, code, expiresAt } = await withDatabase((db) =>
+      db.sql.transaction(async (sql) => {
+        const org = await organisationFor(sql, opts.unit);
+        return { unit: org.unit, ...(await createInvitation(sql, org.id, null, days)) };
+      }),
+    );
+    console.log(`${unit} 的邀请码：${code}（${expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次）`);
+  });
+
+/** The one directory entry a unit name names, recorded as an organisation. */
+async function organisationFor(sql: Sql, name: string): Promise<{ id: string; unit: string }> {
+  const matches = findOrganisations(loadAllFlows(), name);
+  if (matches.length !== 1) throw new UsageError(matches.length ? `“${name}”对应 ${matches.length} 家单位，请写得更完整些：${matches.slice(0, 5).map(describeMatch).join('；')}` : `名录中没有找到“${name}”。`);
+  const { loaded, entry } = matches[0];
+  const roles = loaded.flow.directory;
+  const column = (key: string | undefined) => (key && entry[key] !== undefined && entry[key] !== '' ? String(entry[key]) : null);
+  const id = await ensureOrganisation(sql, { flowId: loaded.flow.id, seq: entry.seq, unitName: entry.unit, name: column(roles.name), district: column(roles.region), category: column(roles.category), extra: entry });
+  return { id, unit: entry.unit };
+}
 
 const db = program.command('db').description('数据库');
 db.command('migrate')

@@ -127,3 +127,13 @@ export async function feishuUsage(): Promise<{ month: string; calls: number; bud
     await db.close();
   }
 }
+
+/** `shenbao admin …`: people at deployment (the first staff account, coordinators and their reach, invitation codes). */
+export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}

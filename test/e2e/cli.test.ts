@@ -263,6 +263,22 @@ describe('export', () => {
   });
 });
 
+describe('admin', () => {
+  it('adds the first staff member and a coordinator with a district, and issues an invitation code; bad input says what to write', async () => {
+    const env = { SHENBAO_DATA_DIR: join(tmp, 'admin-db') };
+    const staff = await shenbaoWith(env, 'admin', 'add', '--name', '局里小王', '--channel', 'telegram', '--id', '10001');
+    expect(staff.stdout).toContain('已添加主管部门工作人员：局里小王（telegram 10001）');
+    expect((await shenbaoWith(env, 'admin', 'add', '--name', '李协调', '--channel', 'feishu', '--id', 'ou_abc', '--role', 'coordinator')).code).toBe(0);
+    expect((await shenbaoWith(env, 'admin', 'scope', '--channel', 'feishu', '--id', 'ou_abc', '--district', '昌平区')).stdout).toContain('已分配');
+    const invite = await shenbaoWith(env, 'admin', 'invite', '--unit', '首冶新元');
+    expect(invite.stdout).toMatch(/北京首冶新元科技发展有限公司 的邀请码：SB[2-9A-Z]{8}（\d{4}-\d{2}-\d{2} 前有效，只能使用一次）/);
+    const vague = await shenbaoWith(env, 'admin', 'invite', '--unit', '北京');
+    expect(vague.code).toBe(2);
+    expect(vague.stderr).toContain('请写得更完整些');
+    expect((await shenbaoWith(env, 'admin', 'add', '--name', 'x', '--channel', 'wechat', '--id', '1')).stderr).toContain('--channel 应为');
+  });
+});
+
 describe('status', () => {
   it('reports the Feishu API calls of the month against the budget', async () => {
     const result = await shenbaoWith({ SHENBAO_DATA_DIR: join(tmp, 'status-db'), FEISHU_MONTHLY_CALL_BUDGET: '500' }, 'status', '--feishu');
