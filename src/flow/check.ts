@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts';
 import { checkReport } from './report-check.ts';
+import { checkSheets } from './sheet-check.ts';
 import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
 import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
 import { findSeed, Seed } from './seed.ts';
@@ -192,6 +193,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   literalPlaceholders(flow, '', add);
   issues.push(...checkDirectory(loaded));
   issues.push(...checkReport(loaded));
+  issues.push(...checkSheets(loaded));
   return issues;
 }
 

@@ -360,6 +360,53 @@ export const FlowSchema = z.object({
   indicators: z.array(IndicatorSchema).default([]),
   evidence: z.array(EvidenceSchema).default([]).describe('evidence not tied to a threshold or indicator'),
   report: ReportSchema.optional().describe("the seed's 绩效报告 template, when it has one"),
+  /**
+   * The seed's own forms as sheets of the declaration workbook (e.g. Hebei's 运营情况表): its words in their cells, the
+   * answers where it leaves blanks, merged where its table is. Painted by src/exports/excel/form-sheet.ts.
+   */
+  sheets: z
+    .array(
+      z.object({
+        name: z.string().min(1).max(31).regex(/^[^\\/?*[\]:]+$/, '工作表名不能含 \\ / ? * [ ] :').describe('the tab name'),
+        ref: z.string().min(1).describe('where the form stands in the seed, e.g. 附件2'),
+        title: z.string().min(1).describe("the form's title, as in the seed"),
+        widths: z.array(z.number().positive()).min(1).describe('column widths in characters: as many as the sheet has columns'),
+        rows: z
+          .array(
+            z.union([
+              z.strictObject({ heading: z.string().min(1).describe('a line across the sheet, e.g. 一、基本情况') }),
+              z.strictObject({
+                grid: id.describe('a matrix question, laid out as a block with its row and column headers and its totals'),
+                corner: z.string().default('').describe('the top-left cell, e.g. 项目'),
+                transpose: z.boolean().default(false).describe("the matrix's rows run across the sheet, its columns down"),
+              }),
+              z.strictObject({
+                cells: z
+                  .array(
+                    z
+                      .strictObject({
+                        text: z.string().optional().describe("the seed's words; with answer, the answer below them in the cell"),
+                        answer: id.optional().describe('the question whose answer the cell shows, as the assistant shows it'),
+                        fill: z
+                          .array(z.union([z.string(), z.strictObject({ answer: id })]))
+                          .optional()
+                          .describe("the seed's words with blanks: each blank an answer's figure, the words around it carry the unit"),
+                        span: z.number().int().positive().default(1).describe("columns covered; a row's last cell reaches the edge"),
+                        align: z.enum(['left', 'center', 'right']).optional(),
+                      })
+                      .refine((c) => !c.fill || (c.text === undefined && c.answer === undefined), { message: 'fill 不能与 text、answer 同用' }),
+                  )
+                  .min(1),
+                height: z.number().positive().optional().describe('row height in points; by default from the texts'),
+                plain: z.boolean().default(false).describe('without borders: a line above or below the table'),
+              }),
+            ]),
+          )
+          .min(1),
+      }),
+    )
+    .default([])
+    .describe("the seed's forms laid out as workbook sheets"),
 });
 
 export const SharedLibrarySchema = z.object({ vocabularies: z.array(VocabularySchema).default([]) });

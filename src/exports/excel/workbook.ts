@@ -10,6 +10,7 @@ import { evaluateThresholds, type Verdict } from '../../rules/thresholds.ts';
 import { annexLayout } from './annex-layout.ts';
 import { annexSheetOptions, paintAnnexSheet } from './annex-sheet.ts';
 import { DropdownLists } from './dropdown-lists.ts';
+import { formSheetOptions, paintFormSheet } from './form-sheet.ts';
 
 /**
  * One declaration as one workbook: the form's answers (填报信息), each annex table on a sheet of its own in the seed's
@@ -125,6 +126,13 @@ export async function declarationWorkbook(input: DeclarationWorkbookInput): Prom
     }
   }
   form.sheet.commit();
+
+  // The seed's own forms (Hebei's 运营情况表), filled in their layout.
+  for (const layout of flow.sheets) {
+    const sheet = workbook.addWorksheet(layout.name, formSheetOptions(layout));
+    paintFormSheet(sheet, loaded, layout, answers, scope);
+    sheet.commit();
+  }
 
   const lists = new DropdownLists(workbook as unknown as { definedNames: ExcelJS.DefinedNames });
   for (const table of flow.tables) {
