@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
 import { may } from '../permissions.ts';
@@ -100,9 +101,9 @@ async function importFile(ctx: TurnContext, table: AnnexTable, sha256: string, n
     return ctx.reply(feedback('refused', `“${name}”没有导入：${result.problems[0]?.message ?? '文件无法读取'}`));
   }
   const errors = result.problems.filter((p) => p.level === 'error');
-  if (errors.length === 0) return saveRows(ctx, table, result, fileId, name);
+  if (errors.length === 0) return saveRows(ctx, table, result, name);
   // Problems: said grouped and capped; the whole list comes back marked in their own workbook.
-  const copy = await annotatedCopy(await readStored(ctx, sha256), result);
+  const copy = await annotatedCopy(await readFile(ctx.files.path(sha256)), result);
   const stored = await ctx.files.putBuffer(copy);
   const copyName = name.replace(/\.xlsx$/i, '（已标注问题）.xlsx');
   const copyId = await recordFile(ctx.sql, { ...stored, name: copyName, mime: XLSX, channel: ctx.inbound.channel, declarationId: c.state.id });
@@ -124,22 +125,17 @@ async function importFile(ctx: TurnContext, table: AnnexTable, sha256: string, n
   return ctx.reply(...views);
 }
 
-async function readStored(ctx: TurnContext, sha256: string): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(ctx.files.path(sha256));
-}
-
 async function importValid(ctx: TurnContext, tableId: string, fileId: string): Promise<void> {
   const c = Conversation.of(ctx);
   const table = c.loaded.flow.tables.find((t) => t.id === tableId);
   const record = await findFile(ctx.sql, fileId);
   if (!table || !record || !ctx.files.has(record.sha256)) return ctx.reply(say('找不到刚才上传的文件，请重新发送。'));
   const result = await importAnnex(c.loaded, table, ctx.files.path(record.sha256), ctx.today, { answers: c.answers, org: c.env.org });
-  return saveRows(ctx, table, result, fileId, record.name);
+  return saveRows(ctx, table, result, record.name);
 }
 
 /** Saves the rows (replacing the table as a whole), then fills or compares the answers the table gives. */
-async function saveRows(ctx: TurnContext, table: AnnexTable, result: ImportResult, _fileId: string, name: string): Promise<void> {
+async function saveRows(ctx: TurnContext, table: AnnexTable, result: ImportResult, name: string): Promise<void> {
   const c = Conversation.of(ctx);
   const version = await saveTable(ctx.sql, c.state.id, table.id, result.rows, ctx.person.userId);
   const warnings = result.problems.filter((p) => p.level === 'warning');
