@@ -22,6 +22,10 @@ export type Command =
   | { kind: 'offline' }
   | { kind: 'checklist' }
   | { kind: 'export' }
+  | { kind: 'submit_review' }
+  | { kind: 'review_queue' }
+  | { kind: 'approve' }
+  | { kind: 'return'; reason: string }
   | { kind: 'package' }
   | { kind: 'template'; target?: string }
   | { kind: 'import'; target?: string }
@@ -39,6 +43,9 @@ const WORDS: Record<string, Command['kind']> = {
   目录: 'sections', 章节: 'sections', 菜单: 'sections', sections: 'sections',
   门槛: 'thresholds', 门槛条件: 'thresholds', thresholds: 'thresholds',
   材料: 'evidence', 证明材料: 'evidence', 待补材料: 'evidence', 材料清单: 'evidence', evidence: 'evidence',
+  提交审核: 'submit_review', 申请审核: 'submit_review',
+  待审核: 'review_queue', 审核列表: 'review_queue',
+  审核通过: 'approve', 通过审核: 'approve',
   导出: 'export', 导出申报表: 'export', export: 'export',
   打包: 'package', 打包材料: 'package', package: 'package',
   模板: 'template', 附表模板: 'template', template: 'template',
@@ -72,6 +79,8 @@ export function parseCommand(raw: string): Command | null {
   if (edit) return { kind: 'edit', target: (edit[1] ?? edit[2] ?? edit[3]).trim() };
   const section = body.match(SECTION);
   if (section) return { kind: 'section', target: (section[1] ?? section[2] ?? section[3] ?? section[4]).trim() };
+  const returned = body.match(/^退回\s*([\s\S]*)$/);
+  if (returned) return { kind: 'return', reason: returned[1].trim() };
   const table = body.match(/^(模板|导入)\s*(\S.*)$/);
   if (table) return { kind: table[1] === '模板' ? 'template' : 'import', target: table[2].trim() };
   const paged = body.match(/^(查看|材料)\s*(\d+)$/);

@@ -25,6 +25,7 @@ import { invitations } from './handlers/invitations.ts';
 import { files } from './handlers/files.ts';
 import { tables } from './handlers/tables.ts';
 import { outputs } from './handlers/outputs.ts';
+import { review } from './handlers/review.ts';
 
 /**
  * The one entry point every channel calls. A message is handled in one transaction: the chat locked (one message of a
@@ -61,7 +62,7 @@ export interface HandleResult {
 const MAX_ATTEMPTS = 5;
 
 /** The handlers, in the order they see a message. */
-const pipeline = compose([tooLong, invitations, unsupported, tables, files, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
+const pipeline = compose([tooLong, invitations, unsupported, tables, files, review, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;

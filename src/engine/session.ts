@@ -35,12 +35,14 @@ export function sectionById(loaded: LoadedFlow, sectionId: string | null | undef
 }
 
 function stepAndSave(loaded: LoadedFlow, state: DeclarationState, section: Section, env: Env, author: Author, event?: SectionEvent) {
+  const arriving = !state.snapshots[section.id] && !event;
   const step = stepSection(loaded, section, state.snapshots[section.id] ?? null, state.answers, env, event);
   for (const e of step.emitted) {
     if (e.type === 'answer') state.saveAnswer({ questionId: e.questionId, value: e.value, skipped: e.skipped, note: e.note }, author);
   }
   state.saveSnapshot(section.id, step.snapshot);
-  state.markStatus(section.id, step.status);
+  // Someone arriving at a finished section (another operator, a coordinator reading) does not reopen it by looking.
+  if (!(arriving && state.statuses[section.id] === 'done')) state.markStatus(section.id, step.status);
   return step;
 }
 
