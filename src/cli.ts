@@ -20,7 +20,7 @@ import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat, sendNotice, feishuUsage, withDatabase, loadAllFlows } from './main.ts';
 import { addPerson, addScope, createInvitation, ensureOrganisation } from './store/people-store.ts';
-import { describeMatch, findOrganisations } from './bot/onboarding.ts';
+import { describeMatch, findOrganisations, organisationOf } from './bot/onboarding.ts';
 import type { Sql } from './store/sql.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
 import { FeishuConfigError } from './channels/feishu/start.ts';
@@ -145,11 +145,8 @@ admin
 async function organisationFor(sql: Sql, name: string): Promise<{ id: string; unit: string }> {
   const matches = findOrganisations(loadAllFlows(), name);
   if (matches.length !== 1) throw new UsageError(matches.length ? `“${name}”对应 ${matches.length} 家单位，请写得更完整些：${matches.slice(0, 5).map(describeMatch).join('；')}` : `名录中没有找到“${name}”。`);
-  const { loaded, entry } = matches[0];
-  const roles = loaded.flow.directory;
-  const column = (key: string | undefined) => (key && entry[key] !== undefined && entry[key] !== '' ? String(entry[key]) : null);
-  const id = await ensureOrganisation(sql, { flowId: loaded.flow.id, seq: entry.seq, unitName: entry.unit, name: column(roles.name), district: column(roles.region), category: column(roles.category), extra: entry });
-  return { id, unit: entry.unit };
+  const organisation = organisationOf(matches[0]);
+  return { id: await ensureOrganisation(sql, organisation), unit: organisation.unitName };
 }
 
 const db = program.command('db').description('数据库');

@@ -74,3 +74,11 @@ export function welcomeText(flows: LoadedFlow[], byName = true): string {
       : '请先发送贵单位的邀请码（SB 开头的 10 位字母数字，由主管部门或协调人提供，7 天内有效）来绑定单位。',
   ].join('\n');
 }
+
+/** A directory entry as the organisation it records: its name, district and category by the columns the flow names. */
+export function organisationOf(match: Match): { flowId: string; seq: number; unitName: string; name: string | null; district: string | null; category: string | null; extra: DirectoryEntry } {
+  const { loaded, entry } = match;
+  const roles = loaded.flow.directory;
+  const column = (key: string | undefined) => (key && entry[key] !== undefined && entry[key] !== '' ? String(entry[key]) : null);
+  return { flowId: loaded.flow.id, seq: entry.seq, unitName: entry.unit, name: column(roles.name), district: column(roles.region), category: column(roles.category), extra: entry };
+}

@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { may, refusal } from '../permissions.ts';
-import { findOrganisations, describeMatch, type Match } from '../onboarding.ts';
+import { findOrganisations, describeMatch, organisationOf, type Match } from '../onboarding.ts';
 import { feedback, say } from '../views.ts';
 import { begin } from './onboarding.ts';
 import { INVITATION, createInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation } from '../../store/people-store.ts';
@@ -54,13 +54,11 @@ async function issue(ctx: TurnContext, name: string): Promise<void> {
   if (matches.length > 1) {
     return ctx.reply(say(`“${name}”对应 ${matches.length} 家单位，请写得更完整些：\n${matches.slice(0, 10).map((m) => `• ${describeMatch(m)}`).join('\n')}`));
   }
-  const { loaded, entry } = matches[0];
-  const roles = loaded.flow.directory;
-  const column = (key: string | undefined) => (key && entry[key] !== undefined && entry[key] !== '' ? String(entry[key]) : null);
-  const district = column(roles.region);
-  const org = { organisationId: await organisationId(ctx.sql, loaded.flow.id, entry.seq), flowId: loaded.flow.id, district };
+  const organisation = organisationOf(matches[0]);
+  const org = { organisationId: await organisationId(ctx.sql, organisation.flowId, organisation.seq), flowId: organisation.flowId, district: organisation.district };
   if (!may(ctx, 'invite', org)) return ctx.reply(say(refusal(ctx, 'invite')));
-  const id = await ensureOrganisation(ctx.sql, { flowId: loaded.flow.id, seq: entry.seq, unitName: entry.unit, name: column(roles.name), district, category: column(roles.category), extra: entry });
+  const id = await ensureOrganisation(ctx.sql, organisation);
+  const entry = matches[0].entry;
   const { code, expiresAt } = await createInvitation(ctx.sql, id, ctx.person.userId, 7, ctx.now);
   ctx.reply(say(`“${entry.unit}”的邀请码：${code}\n${WHEN.format(expiresAt)}前有效，只能使用一次。请转给该单位的填报人：在 Telegram 或飞书中把邀请码发给申报助手即可绑定。每位填报人需要一个邀请码。`));
 }

@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
-import { ChatStateSchema, describeMatch, findOrganisations, welcomeText, type Match } from '../onboarding.ts';
+import { ChatStateSchema, describeMatch, findOrganisations, organisationOf, welcomeText, type Match } from '../onboarding.ts';
 import { may, refusal } from '../permissions.ts';
 import { organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
@@ -59,24 +59,14 @@ async function boundOrganisation(ctx: TurnContext, organisationId: string): Prom
 
 /** Open (or join) the organisation's declaration and ask the first pending question, if this person may. */
 export async function begin(ctx: TurnContext, match: Match): Promise<void> {
-  const { loaded, entry } = match;
-  const roles = loaded.flow.directory;
-  const column = (name: string | undefined) => (name && entry[name] !== undefined && entry[name] !== '' ? String(entry[name]) : null);
-  const org = { organisationId: await organisationId(ctx.sql, loaded.flow.id, entry.seq), flowId: loaded.flow.id, district: column(roles.region) };
+  const { loaded } = match;
+  const organisation = organisationOf(match);
+  const org = { organisationId: await organisationId(ctx.sql, organisation.flowId, organisation.seq), flowId: organisation.flowId, district: organisation.district };
   if (!may(ctx, 'open', org)) {
     ctx.chatState = { step: 'await_unit' };
     return ctx.reply(say(refusal(ctx, 'open')));
   }
-  const { declaration, existed } = await openDeclaration(ctx.sql, {
-    flowId: loaded.flow.id,
-    seq: entry.seq,
-    unitName: entry.unit,
-    name: column(roles.name),
-    district: column(roles.region),
-    category: column(roles.category),
-    extra: entry,
-    userId: ctx.person.userId,
-  });
+  const { declaration, existed } = await openDeclaration(ctx.sql, { ...organisation, userId: ctx.person.userId });
   ctx.declaration = declaration;
   ctx.activeDeclarationId = declaration.id;
   ctx.chatState = {};
