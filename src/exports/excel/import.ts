@@ -307,7 +307,8 @@ export function summary(problems: ImportProblem[], cap = 20): string {
     if (list.some((p) => p.row !== undefined)) lines.push(heading.replace('{n}', String(list.length)));
     let current: { row?: number; parts: string[] } | undefined;
     const flush = () => {
-      if (current) lines.push(`${current.row ? `第${current.row}行` : ''}${current.parts.join('；')}`);
+      // Several problems of one row in one line: each ends its sentence before the next (no “。；”).
+      if (current) lines.push(`${current.row ? `第${current.row}行` : ''}${current.parts.map((part, i, all) => (i < all.length - 1 ? part.replace(/。$/, '') : part)).join('；')}`);
       current = undefined;
     };
     for (const p of list) {
