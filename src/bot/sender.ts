@@ -2,6 +2,7 @@ import type { SqlDatabase } from '../store/sql.ts';
 import { claimOutbox, markFailed, markSent } from '../store/outbox-store.ts';
 import { pauseForTest } from '../store/migrate.ts';
 import { ViewSchema, type View } from './views.ts';
+import { Repeating } from './repeating.ts';
 
 /**
  * A channel's sender: takes the channel's outbox entries, each chat's in order, hands each to the channel to deliver,
@@ -30,13 +31,13 @@ export interface SenderOptions {
 const Views = ViewSchema.array();
 
 export class OutboxSender {
-  private timer: NodeJS.Timeout | null = null;
   /** Deliveries begun, for the test-only pause point `deliver:<n>` (SHENBAO_TEST_PAUSE_AT). */
   private deliveries = 0;
-  private running: Promise<number> | null = null;
-  /** A drain started by kick(), and whether another kick came while it ran. */
-  private kicked: Promise<void> | null = null;
-  private again = false;
+  /** Drains, one at a time: on a timer and when kicked. */
+  private readonly repeating = new Repeating(
+    () => this.drain(),
+    (error) => this.options.log?.(`[outbox] ${this.options.channel} sender: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(private readonly options: SenderOptions) {}
 
@@ -73,43 +74,15 @@ export class OutboxSender {
    * update is not held up by pacing). Kicks while a drain runs make it look once more when done.
    */
   kick(): void {
-    if (this.kicked) {
-      this.again = true;
-      return;
-    }
-    this.kicked = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.drain();
-        } catch (error) {
-          this.options.log?.(`[outbox] ${this.options.channel} sender: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      } while (this.again);
-      this.kicked = null;
-    })();
+    this.repeating.kick();
   }
 
-  /** Looks for waiting entries every `pollMs` until `stop()`. */
+  /** Looks for waiting entries every `pollMs` (pushes from other processes) until `stop()`. */
   start(): void {
-    const tick = async () => {
-      try {
-        this.running = this.drain();
-        await this.running;
-      } catch (error) {
-        this.options.log?.(`[outbox] ${this.options.channel} sender: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        this.running = null;
-        if (this.timer) this.timer = setTimeout(tick, this.options.pollMs ?? 1000);
-      }
-    };
-    this.timer = setTimeout(tick, 0);
+    this.repeating.start(this.options.pollMs ?? 1000);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
-    await this.kicked;
+    await this.repeating.stop();
   }
 }

@@ -2,6 +2,7 @@ import type { SqlDatabase } from '../store/sql.ts';
 import { claimJob, finishJob, jobProgress, type JobRow } from '../store/job-store.ts';
 import { enqueuePush } from '../store/outbox-store.ts';
 import { progressView, type View } from '../bot/views.ts';
+import { Repeating } from '../bot/repeating.ts';
 
 /**
  * Runs queued jobs one at a time (in any process: each claims with a lease). A job tells its chat how far it got
@@ -34,8 +35,11 @@ export interface JobRunnerOptions {
 }
 
 export class JobRunner {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  /** Runs of runWaiting, one at a time, on a timer. */
+  private readonly repeating = new Repeating(
+    () => this.runWaiting(),
+    (error) => this.options.log?.(`[jobs] runner: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(private readonly options: JobRunnerOptions) {}
 
@@ -81,25 +85,12 @@ export class JobRunner {
     }
   }
 
-  /** Looks for jobs every `pollMs` until `stop()`; `kick()` looks at once. */
+  /** Looks for jobs every `pollMs` until `stop()`. */
   start(): void {
-    const tick = async () => {
-      try {
-        this.running = this.runWaiting().then(() => undefined);
-        await this.running;
-      } catch (error) {
-        this.options.log?.(`[jobs] runner: ${error instanceof Error ? error.message : String(error)}`);
-      } finally {
-        this.running = null;
-        if (this.timer) this.timer = setTimeout(tick, this.options.pollMs ?? 2000);
-      }
-    };
-    this.timer = setTimeout(tick, 0);
+    this.repeating.start(this.options.pollMs ?? 2000);
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.repeating.stop();
   }
 }
