@@ -1,4 +1,4 @@
-import { choiceButton, confirmButton, decodePress, encodePress, maskOf } from '../../bot/keyboard.ts';
+import { choiceButton, confirmButton, decodePress, encodePress, maskOf, type Press } from '../../bot/keyboard.ts';
 import { runsAndFiles, type FeedbackView, type FileView, type QuestionView, type View } from '../../bot/views.ts';
 
 /**
@@ -138,6 +138,21 @@ export function multiPress(token: string, formValue: unknown, count = MASK_BITS)
  * The press a card callback stands for, from its `action.value` (and `action.form_value` for the multi-select's
  * submit): the button's `<token>|c<i>`, the form's `<token>|m<mask>`, or null when it is not one of ours.
  */
+/**
+ * The press a click is, ready for the router: a button's or the multi-select's (callbackPress), or a table form's —
+ * its fields put together as the text an operator would type (tableText), bound to the card's token like any press.
+ */
+export function clickPress(value: unknown, formValue?: unknown): Press | null {
+  const k = value && typeof value === 'object' ? (value as { k?: unknown }).k : undefined;
+  if (typeof k === 'string' && k.endsWith('|f0')) {
+    const text = tableText(formValue);
+    const press = decodePress(k);
+    return press && text !== null ? { ...press, text } : null;
+  }
+  const pressed = callbackPress(value, formValue);
+  return pressed ? decodePress(pressed) : null;
+}
+
 export function callbackPress(value: unknown, formValue?: unknown): string | null {
   const k = value && typeof value === 'object' ? (value as { k?: unknown }).k : undefined;
   if (typeof k !== 'string') return null;

@@ -3,17 +3,18 @@ import { Client, EventDispatcher, defaultHttpInstance, type HttpInstance } from 
 import type { Router, HandleResult } from '../../bot/router.ts';
 import { OutboxSender } from '../../bot/sender.ts';
 import { Pacer } from '../../bot/pacer.ts';
-import { decodePress, PRESS_REFUSED, PRESS_TOASTS } from '../../bot/keyboard.ts';
+import { PRESS_REFUSED, PRESS_TOASTS } from '../../bot/keyboard.ts';
 import { FILE_NOT_FETCHED, PRIVATE_CHATS_ONLY, fileMissing, fileTooBigToSend } from '../../bot/handlers/unsupported.ts';
 import type { Inbound, InboundFile } from '../../bot/messages.ts';
 import type { FileView, View } from '../../bot/views.ts';
 import { DatabaseUnavailableError } from '../../store/connect-postgres.ts';
 import type { SqlDatabase } from '../../store/sql.ts';
+import { firstTime } from '../../store/once.ts';
 import { findFile } from '../../store/file-records.ts';
 import { addApiCalls } from '../../store/api-usage.ts';
 import { FileStore, FileTooLargeError } from '../../files/file-store.ts';
 import { downloadLink, type LinkConfig } from '../../files/download-links.ts';
-import { answeredCard, answeredVersion, callbackPress, renderFeishu, tableText, type Card } from './cards.ts';
+import { answeredCard, answeredVersion, clickPress, renderFeishu, type Card } from './cards.ts';
 import { CardActionEventSchema, MessageEventSchema, clickKey, messageKey, readMessage, type FeishuResource } from './inbound.ts';
 
 /**
@@ -184,12 +185,7 @@ export class FeishuChannel {
     if (!parsed.success) return { toast: { type: 'error', content: PRESS_REFUSED.forged } };
     const { action, context, operator, event_id } = parsed.data;
     const value = (action.value ?? {}) as { k?: unknown; l?: unknown };
-    const k = (value as { k?: unknown }).k;
-    // A table's form: its fields become the text an operator would type, bound to the card's token like any press.
-    const table = typeof k === 'string' && k.endsWith('|f0') ? tableText(action.form_value) : null;
-    const pressed = table !== null ? (k as string) : callbackPress(action.value, action.form_value);
-    const decoded = pressed ? decodePress(pressed) : null;
-    const press = decoded && table !== null ? { ...decoded, text: table } : decoded;
+    const press = clickPress(action.value, action.form_value);
     if (!press) return { toast: { type: 'error', content: PRESS_REFUSED.forged } };
     const chatId = context.open_chat_id;
     const work = this.inOrder(chatId, async () => {
@@ -216,8 +212,7 @@ export class FeishuChannel {
 
   /** Said once per group chat (remembered in the database): the bot works in private chats only. */
   private async refuseGroup(chatId: string): Promise<void> {
-    const first = await this.options.sql.query(`INSERT INTO "ProcessedMessage" ("key", "channel") VALUES ($1, 'feishu') ON CONFLICT DO NOTHING RETURNING "key"`, [`feishu:group-notice:${chatId}`]);
-    if (first.length) await this.sendText(chatId, PRIVATE_CHATS_ONLY);
+    if (await firstTime(this.options.sql, 'feishu', `feishu:group-notice:${chatId}`)) await this.sendText(chatId, PRIVATE_CHATS_ONLY);
   }
 
   /** Streams a file or image a person sent into the file store (at most 100 MB). */
