@@ -11,7 +11,7 @@ import { fillAnswers } from './engine/fill.ts';
 import { isoDateInChina } from './engine/today.ts';
 import { buildScope, orgScope } from './engine/scope.ts';
 import { evidenceChecklist } from './rules/evidence.ts';
-import { declarationFiles } from './exports/declaration-files.ts';
+import { declarationFiles, unitNamed } from './exports/declaration-files.ts';
 import { headlessExport } from './exports/headless-export.ts';
 import { sectionGraph } from './engine/machine-graph.ts';
 import { resolveSection } from './bot/targets.ts';
@@ -226,8 +226,7 @@ function headlessInput(opts: { flow: string; answers: string; org?: string; tabl
   if (opts.org && !entry) throw new UsageError(`名录中没有序号 ${opts.org}`);
   const env = { today: isoDateInChina(), org: orgScope(entry) };
   const result = fillAnswers(loaded, input as Record<string, unknown>, env, tables as Record<string, unknown>);
-  const region = entry?.[loaded.flow.directory.region ?? 'district'];
-  return { loaded, env, result, unit: String(entry?.unit ?? '申报单位'), district: region === undefined || region === '' ? undefined : String(region) };
+  return { loaded, env, result, ...unitNamed(loaded, env.org) };
 }
 
 program

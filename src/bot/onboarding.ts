@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DirectoryEntry, LoadedFlow } from '../flow/loader.ts';
 import { normalise } from '../engine/parse-answer.ts';
 import { KeyboardSchema } from './keyboard.ts';
+import type { Sql } from '../store/sql.ts';
 
 /**
  * Finding the operator's organisation in the directories (名录). An operator types the unit's name; a unit listed
@@ -81,4 +82,12 @@ export function organisationOf(match: Match): { flowId: string; seq: number; uni
   const roles = loaded.flow.directory;
   const column = (key: string | undefined) => (key && entry[key] !== undefined && entry[key] !== '' ? String(entry[key]) : null);
   return { flowId: loaded.flow.id, seq: entry.seq, unitName: entry.unit, name: column(roles.name), district: column(roles.region), category: column(roles.category), extra: entry };
+}
+
+/** The directory entry of an organisation the database records, when its flow is served. */
+export async function matchOf(sql: Sql, flows: ReadonlyMap<string, LoadedFlow>, organisationId: string): Promise<Match | undefined> {
+  const [row] = await sql.query<{ flowId: string; seq: number }>(`SELECT "flowId", "seq" FROM "Organisation" WHERE "id" = $1`, [organisationId]);
+  const loaded = row && flows.get(row.flowId);
+  const entry = loaded?.directory.find((e) => e.seq === row.seq);
+  return loaded && entry ? { loaded, entry } : undefined;
 }

@@ -1,5 +1,5 @@
 import type { LoadedFlow } from '../flow/loader.ts';
-import type { Env } from '../engine/scope.ts';
+import type { Env, OrgValues } from '../engine/scope.ts';
 import type { Answers, TableValue } from '../engine/values.ts';
 import { buildScope } from '../engine/scope.ts';
 import { evaluateThresholds } from '../rules/thresholds.ts';
@@ -14,6 +14,15 @@ import { reportDraft } from './report/report-docx.ts';
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
+/**
+ * The unit's name and district as its directory entry gives them (`org_unit`, and the column the flow names as the
+ * region), for file names and the report's cover.
+ */
+export function unitNamed(loaded: LoadedFlow, org: OrgValues | undefined): { unit: string; district?: string } {
+  const region = org?.[`org_${loaded.flow.directory.region ?? 'district'}`];
+  return { unit: String(org?.org_unit ?? '申报单位'), district: region === undefined || region === '' ? undefined : String(region) };
+}
 
 export interface DeclarationDocument {
   name: string;

@@ -12,7 +12,7 @@ import { orgScope, buildScope } from '../engine/scope.ts';
 import { UploadValueSchema } from '../engine/values.ts';
 import { isoDateInChina } from '../engine/today.ts';
 import { evidenceChecklist } from '../rules/evidence.ts';
-import { declarationFiles } from '../exports/declaration-files.ts';
+import { declarationFiles, unitNamed } from '../exports/declaration-files.ts';
 import { preparePackage } from '../exports/package/prepare.ts';
 import { PackageTooLargeError, formatBytes } from '../exports/package/plan.ts';
 import { writePackage } from '../exports/package/write.ts';
@@ -39,13 +39,13 @@ export function packageJob(options: { flows: ReadonlyMap<string, LoadedFlow>; st
     const answers = declaration.answers;
     const tables = Object.fromEntries([...(await loadTables(sql, declaration.id))].map(([id, t]) => [id, t.rows]));
     const checklist = evidenceChecklist(loaded, answers, buildScope(loaded, answers, env), await evidenceProvisions(sql, declaration.id));
-    const unit = String(org.org_unit ?? '申报单位');
+    const { unit, district } = unitNamed(loaded, org);
     await ctx.progress(2, '正在整理证明材料……');
 
     const work = await mkdtemp(join(tmpdir(), 'shenbao-package-'));
     try {
       const extras: SourceFile[] = [];
-      for (const document of await declarationFiles({ loaded, answers, tables, env, checklist, unit, district: regionOf(loaded, org), today })) {
+      for (const document of await declarationFiles({ loaded, answers, tables, env, checklist, unit, district, today })) {
         const path = join(work, document.name);
         await writeFile(path, document.bytes);
         extras.push({ name: document.name, size: document.bytes.length, path });
@@ -115,7 +115,3 @@ async function attachedFiles(sql: Sql, store: FileStore, declarationId: string, 
 /** What a chat is told when its package could not be made. */
 export const packageFailed = (): View[] => [feedback('refused', '证明材料压缩包没有生成成功（内部错误，已记录）。已上传的文件都在，请稍后再回复“打包”试一次；仍不行请联系管理员。')];
 
-function regionOf(loaded: LoadedFlow, org: Record<string, string | number>): string | undefined {
-  const region = org[`org_${loaded.flow.directory.region ?? 'district'}`];
-  return region === undefined || region === '' ? undefined : String(region);
-}

@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { may, refusal } from '../permissions.ts';
-import { findOrganisations, describeMatch, organisationOf, type Match } from '../onboarding.ts';
+import { findOrganisations, describeMatch, matchOf, organisationOf } from '../onboarding.ts';
 import { feedback, say } from '../views.ts';
 import { begin } from './onboarding.ts';
 import { INVITATION, createInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation } from '../../store/people-store.ts';
@@ -31,20 +31,13 @@ async function redeem(ctx: TurnContext, code: string): Promise<void> {
     return ctx.reply(feedback('refused', said));
   }
   ctx.person.organisations.push(result.organisationId);
-  const match = await entryOf(ctx, result.organisationId);
+  const match = await matchOf(ctx.sql, ctx.flows, result.organisationId);
   if (!match) return ctx.reply(say('已绑定单位，但它所属的申报项目目前没有开放。请联系主管部门。'));
   // Whatever was open before, the organisation just bound is the one to work on now.
   ctx.declaration = null;
   ctx.activeDeclarationId = null;
   ctx.reply(feedback('saved', `绑定成功：您现在是“${match.entry.unit}”的填报人。`));
   return begin(ctx, match);
-}
-
-async function entryOf(ctx: TurnContext, organisationId: string): Promise<Match | undefined> {
-  const [row] = await ctx.sql.query<{ flowId: string; seq: number }>(`SELECT "flowId", "seq" FROM "Organisation" WHERE "id" = $1`, [organisationId]);
-  const loaded = row && ctx.flows.get(row.flowId);
-  const entry = loaded?.directory.find((e) => e.seq === row.seq);
-  return loaded && entry ? { loaded, entry } : undefined;
 }
 
 async function issue(ctx: TurnContext, name: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
-import { ChatStateSchema, describeMatch, findOrganisations, organisationOf, welcomeText, type Match } from '../onboarding.ts';
+import { ChatStateSchema, describeMatch, findOrganisations, matchOf, organisationOf, welcomeText, type Match } from '../onboarding.ts';
 import { may, refusal } from '../permissions.ts';
 import { organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
@@ -16,7 +16,7 @@ export const onboarding: Handler = async (ctx, next) => {
   const state = ChatStateSchema.safeParse(ctx.chatState).data ?? {};
   const trimmed = ctx.text.trim();
   if (ctx.command || trimmed === '') {
-    const own = ctx.person.organisations.length === 1 && !ctx.trusted ? await boundOrganisation(ctx, ctx.person.organisations[0]) : undefined;
+    const own = ctx.person.organisations.length === 1 && !ctx.trusted ? await matchOf(ctx.sql, ctx.flows, ctx.person.organisations[0]) : undefined;
     if (own) return begin(ctx, own);
     ctx.chatState = { step: 'await_unit' };
     return ctx.reply(say(welcomeText(flows, mayOpenByName(ctx))));
@@ -48,14 +48,6 @@ export const onboarding: Handler = async (ctx, next) => {
 
 /** Whether typing a name can open a unit for this person (not for an operator who has yet to bind with a code). */
 const mayOpenByName = (ctx: TurnContext) => ctx.trusted || ctx.person.role !== 'operator' || ctx.person.organisations.length > 0;
-
-/** The directory entry of an organisation this person is bound to. */
-async function boundOrganisation(ctx: TurnContext, organisationId: string): Promise<Match | undefined> {
-  const [row] = await ctx.sql.query<{ flowId: string; seq: number }>(`SELECT "flowId", "seq" FROM "Organisation" WHERE "id" = $1`, [organisationId]);
-  const loaded = row && ctx.flows.get(row.flowId);
-  const entry = loaded?.directory.find((e) => e.seq === row.seq);
-  return loaded && entry ? { loaded, entry } : undefined;
-}
 
 /** Open (or join) the organisation's declaration and ask the first pending question, if this person may. */
 export async function begin(ctx: TurnContext, match: Match): Promise<void> {

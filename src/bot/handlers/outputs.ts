@@ -3,7 +3,7 @@ import { Conversation } from '../conversation.ts';
 import { allowed } from '../permissions.ts';
 import { feedback, say, type View } from '../views.ts';
 import { evidenceChecklist } from '../../rules/evidence.ts';
-import { declarationFiles } from '../../exports/declaration-files.ts';
+import { declarationFiles, unitNamed } from '../../exports/declaration-files.ts';
 import { evidenceProvisions, recordFile } from '../../store/file-records.ts';
 import { activeJob, enqueueJob } from '../../store/job-store.ts';
 import { tablesOf } from './tables.ts';
@@ -23,18 +23,10 @@ export const outputs: Handler = allowed('read', async (ctx, next) => {
   }
 });
 
-/** The unit's name and district as the directory has them, for file names and the report's cover. */
-export function unitOf(ctx: TurnContext): { unit: string; district?: string } {
-  const c = Conversation.of(ctx);
-  const org = c.env.org ?? {};
-  const region = org[`org_${c.loaded.flow.directory.region ?? 'district'}`];
-  return { unit: String(org.org_unit ?? '申报单位'), district: region === undefined || region === '' ? undefined : String(region) };
-}
-
 async function exportFiles(ctx: TurnContext): Promise<View[]> {
   const c = Conversation.of(ctx);
   const checklist = evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id));
-  const documents = await declarationFiles({ loaded: c.loaded, answers: c.answers, tables: await tablesOf(ctx), env: c.env, checklist, ...unitOf(ctx), today: ctx.today });
+  const documents = await declarationFiles({ loaded: c.loaded, answers: c.answers, tables: await tablesOf(ctx), env: c.env, checklist, ...unitNamed(c.loaded, c.env.org), today: ctx.today });
   const views: View[] = [];
   for (const document of documents) {
     const stored = await ctx.files.putBuffer(document.bytes);

@@ -5,6 +5,7 @@ import { feedback, say } from '../views.ts';
 import { questionTitle } from '../../engine/format.ts';
 import { resolveQuestion } from '../targets.ts';
 import { sectionLabel } from '../render.ts';
+import { unitNamed } from '../../exports/declaration-files.ts';
 import { addReviewEvent, operatorsOf, reviewState, reviewersOf, waitingForReview, type ReviewReason } from '../../store/review-store.ts';
 
 /**
@@ -27,7 +28,7 @@ export const review: Handler = async (ctx, next) => {
   }
 };
 
-const unitOf = (ctx: TurnContext) => String(Conversation.of(ctx).env.org?.org_unit ?? '申报单位');
+const unitOf = (ctx: TurnContext) => unitNamed(Conversation.of(ctx).loaded, Conversation.of(ctx).env.org).unit;
 const orgOf = (ctx: TurnContext) => ({ organisationId: ctx.declaration!.organisationId, flowId: ctx.declaration!.flowId, district: ctx.declaration!.district });
 
 async function submit(ctx: TurnContext): Promise<void> {

@@ -11,6 +11,7 @@ import { annotatedCopy, importAnnex, summary, type ImportResult } from '../../ex
 import { mismatched, tableFacts } from '../../rules/table-values.ts';
 import { findFile, recordFile } from '../../store/file-records.ts';
 import { loadTables, saveTable } from '../../store/table-store.ts';
+import { XLSX_MIME } from '../../exports/declaration-files.ts';
 import type { TableValue } from '../../engine/values.ts';
 
 /**
@@ -79,7 +80,7 @@ async function sendTemplate(ctx: TurnContext, table: AnnexTable): Promise<void> 
   const bytes = await annexTemplate(c.loaded, table);
   const stored = await ctx.files.putBuffer(bytes);
   const name = `${table.ref} ${table.title}.xlsx`;
-  const fileId = await recordFile(ctx.sql, { ...stored, name, channel: ctx.inbound.channel, declarationId: c.state.id, mime: XLSX });
+  const fileId = await recordFile(ctx.sql, { ...stored, name, channel: ctx.inbound.channel, declarationId: c.state.id, mime: XLSX_MIME });
   ctx.chatState = { ...ctx.chatState, awaitTable: table.id };
   ctx.reply({ kind: 'file', fileId, name, text: `${table.ref} ${table.title}（空白模板）` }, say(`请按模板填写后把文件直接发回来（文件名保留“${table.ref}”即可识别）。合计行会自动计算，不必填写。`));
 }
@@ -89,11 +90,9 @@ function askForFile(ctx: TurnContext, table: AnnexTable): void {
   ctx.reply(say(`请发送填好的“${table.ref} ${table.title}”Excel 文件（.xlsx）。还没有模板的话，回复“模板 ${table.ref}”领取。`));
 }
 
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 async function importFile(ctx: TurnContext, table: AnnexTable, sha256: string, name: string, size: number): Promise<void> {
   const c = Conversation.of(ctx);
-  const fileId = await recordFile(ctx.sql, { sha256, name, size, mime: XLSX, channel: ctx.inbound.channel, uploadedById: ctx.person.userId, declarationId: c.state.id });
+  const fileId = await recordFile(ctx.sql, { sha256, name, size, mime: XLSX_MIME, channel: ctx.inbound.channel, uploadedById: ctx.person.userId, declarationId: c.state.id });
   const result = await importAnnex(c.loaded, table, ctx.files.path(sha256), ctx.today, { answers: c.answers, org: c.env.org });
   ctx.chatState = { ...ctx.chatState, awaitTable: undefined };
   if (result.refused) {
@@ -106,7 +105,7 @@ async function importFile(ctx: TurnContext, table: AnnexTable, sha256: string, n
   const copy = await annotatedCopy(await readFile(ctx.files.path(sha256)), result);
   const stored = await ctx.files.putBuffer(copy);
   const copyName = name.replace(/\.xlsx$/i, '（已标注问题）.xlsx');
-  const copyId = await recordFile(ctx.sql, { ...stored, name: copyName, mime: XLSX, channel: ctx.inbound.channel, declarationId: c.state.id });
+  const copyId = await recordFile(ctx.sql, { ...stored, name: copyName, mime: XLSX_MIME, channel: ctx.inbound.channel, declarationId: c.state.id });
   const valid = result.rows.length;
   const views: View[] = [
     feedback('refused', `“${table.ref} ${table.title}”有 ${result.invalidRows.length} 行需要更正（${valid} 行无误）：\n${summary(result.problems)}`),

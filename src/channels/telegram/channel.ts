@@ -10,6 +10,7 @@ import type { Inbound } from '../../bot/messages.ts';
 import type { View } from '../../bot/views.ts';
 import { DatabaseUnavailableError } from '../../store/connect-postgres.ts';
 import type { SqlDatabase } from '../../store/sql.ts';
+import { firstTime } from '../../store/once.ts';
 import type { FileStore } from '../../files/file-store.ts';
 import { readMessage, updateKey } from './inbound.ts';
 import { multiKeyboard, pressedLabel, renderViews, toggleLabels } from './render.ts';
@@ -140,10 +141,7 @@ export class TelegramChannel {
   private async refuseGroup(ctx: Context, chatId: number): Promise<void> {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: PRIVATE_CHATS_ONLY }).catch(() => undefined);
     if (!ctx.message) return;
-    const first = await this.options.sql.query(`INSERT INTO "ProcessedMessage" ("key", "channel") VALUES ($1, 'telegram') ON CONFLICT DO NOTHING RETURNING "key"`, [
-      `telegram:group-notice:${chatId}`,
-    ]);
-    if (first.length) await ctx.reply(PRIVATE_CHATS_ONLY);
+    if (await firstTime(this.options.sql, 'telegram', `telegram:group-notice:${chatId}`)) await ctx.reply(PRIVATE_CHATS_ONLY);
   }
 
   /** A progress message: sent once, then edited in place (an unchanged text is not an error). */
