@@ -1,10 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLOWS_DIR } from '../../src/flow/loader.ts';
 import { checkFlowDir } from '../../src/flow/check.ts';
+import { brokenCopy, checkProblems } from '../support/broken-flow.ts';
 
 /**
  * Each generic rule of `shenbao flows check`, shown on a real flow broken in one place: the problem is reported once,
@@ -14,21 +13,7 @@ import { checkFlowDir } from '../../src/flow/check.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'shenbao-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let copies = 0;
-
-/** A copy of the shipped flows with one flow's YAML changed; returns that flow's folder. */
-function broken(id: string, change: (flow: any) => void): string {
-  const flows = join(tmp, `flows-${++copies}`);
-  cpSync(FLOWS_DIR, flows, { recursive: true });
-  const file = join(flows, id, 'flow.yaml');
-  const flow = parseYaml(readFileSync(file, 'utf8'));
-  change(flow);
-  writeFileSync(file, stringify(flow));
-  return join(flows, id);
-}
-
-/** The problems reported for a broken copy, as `path: message`. */
-const problems = (id: string, change: (flow: any) => void) => checkFlowDir(broken(id, change)).map((i) => `${i.path}: ${i.message}`);
+const problems = (id: string, change: (flow: any) => void) => checkProblems(tmp, id, change);
 
 describe('flows check: expressions', () => {
   it('reports an unknown identifier in a question’s when', () => {
@@ -176,13 +161,7 @@ describe('flows check: vocabularies and questions', () => {
 
 describe('flows check: the directory', () => {
   /** A copy of the shipped flows with one directory's CSV changed; returns that flow's folder. */
-  function brokenDirectory(id: string, change: (csv: string) => string): string {
-    const flows = join(tmp, `flows-${++copies}`);
-    cpSync(FLOWS_DIR, flows, { recursive: true });
-    const file = join(flows, id, 'directory.csv');
-    writeFileSync(file, change(readFileSync(file, 'utf8')));
-    return join(flows, id);
-  }
+  const brokenDirectory = (id: string, change: (csv: string) => string) => brokenCopy(tmp, id, 'directory.csv', change);
   const report = (dir: string) => checkFlowDir(dir).map((i) => `${i.file.split('/').slice(-2).join('/')}: ${i.path}: ${i.message}`);
 
   it('reports a category the form cannot accept, where the directory prefills a choice question', () => {

@@ -1,10 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOWS_DIR } from '../../src/flow/loader.ts';
 import { checkFlowDir } from '../../src/flow/check.ts';
+import { checkProblems } from '../support/broken-flow.ts';
 
 /**
  * `flows check` on a flow's form sheets (flow.yaml `sheets`), each rule shown on a shipped Hebei flow broken in one
@@ -14,17 +14,8 @@ import { checkFlowDir } from '../../src/flow/check.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'shenbao-sheet-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let copies = 0;
 /** The problems of a copy of the shipped flows with one flow's YAML changed, as `path: message`. */
-function problems(id: string, change: (flow: any) => void): string[] {
-  const flows = join(tmp, `flows-${++copies}`);
-  cpSync(FLOWS_DIR, flows, { recursive: true });
-  const file = join(flows, id, 'flow.yaml');
-  const flow = parseYaml(readFileSync(file, 'utf8'));
-  change(flow);
-  writeFileSync(file, stringify(flow));
-  return checkFlowDir(join(flows, id)).map((i) => `${i.path}: ${i.message}`);
-}
+const problems = (id: string, change: (flow: any) => void) => checkProblems(tmp, id, change);
 
 describe('flows check: form sheets', () => {
   it('passes the shipped Hebei flows', () => {
