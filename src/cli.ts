@@ -19,9 +19,12 @@ import { runMigrateCommand } from './store/migrate-command.ts';
 import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat, sendNotice, feishuUsage, withDatabase, loadAllFlows } from './main.ts';
-import { addPerson, addScope, createInvitation, ensureOrganisation } from './store/people-store.ts';
+import { addPerson, addScope, createInvitation, createRoleInvitation, ensureOrganisation } from './store/people-store.ts';
 import { describeMatch, findOrganisations, organisationOf } from './bot/onboarding.ts';
 import type { Sql } from './store/sql.ts';
+import { allCampaigns, coveredEntries, createCampaign, daysUntil, DEFAULT_SCHEDULE } from './store/campaign-store.ts';
+import { campaignName, readCampaignRequest, readDeadline } from './bot/campaign-request.ts';
+import { ReminderConfigError } from './reminders/reminder-clock.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
 import { FeishuConfigError } from './channels/feishu/start.ts';
 import { LinkConfigError } from './files/download-links.ts';
@@ -126,19 +129,36 @@ admin
   });
 admin
   .command('invite')
-  .description('为单位生成一次性邀请码（填报人把它发给助手即绑定该单位）')
-  .requiredOption('--unit <unit>', '单位名称（与名录一致，可写其中一段）')
+  .description('生成一次性邀请码：填报人绑定单位（--unit），或成为协调人（--role coordinator 加负责范围）、工作人员（--role staff）')
+  .option('--unit <unit>', '单位名称（与名录一致，可写其中一段）：填报人的邀请码；协调人的负责单位')
+  .option('--role <role>', 'operator（填报人，默认）、coordinator（协调人）或 staff（工作人员）', 'operator')
+  .option('--district <district>', '协调人负责的区县')
+  .option('--flow <flow>', '协调人负责的申报项目 id')
   .option('--days <days>', '有效天数', '7')
-  .action(async (opts: { unit: string; days: string }) => {
+  .action(async (opts: { unit?: string; role: string; district?: string; flow?: string; days: string }) => {
     const days = Number(opts.days);
     if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days 应为 1 到 90 之间的整数');
-    const { unit, code, expiresAt } = await withDatabase((db) =>
+    if (!['operator', 'coordinator', 'staff'].includes(opts.role)) throw new UsageError('--role 应为 operator、coordinator 或 staff');
+    if (opts.flow) getFlow(opts.flow);
+    if (opts.role === 'operator') {
+      if (!opts.unit) throw new UsageError('填报人的邀请码需要 --unit 单位名称');
+      const { unit, code, expiresAt } = await withDatabase((db) =>
+        db.sql.transaction(async (sql) => {
+          const org = await organisationFor(sql, opts.unit!);
+          return { unit: org.unit, ...(await createInvitation(sql, org.id, null, days)) };
+        }),
+      );
+      return console.log(`${unit} 的邀请码：${code}（${expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次）`);
+    }
+    if (opts.role === 'coordinator' && !opts.unit && !opts.district && !opts.flow) throw new UsageError('协调人的邀请码需要负责范围：--district、--flow 或 --unit');
+    const { code, expiresAt } = await withDatabase((db) =>
       db.sql.transaction(async (sql) => {
-        const org = await organisationFor(sql, opts.unit);
-        return { unit: org.unit, ...(await createInvitation(sql, org.id, null, days)) };
+        const unit = opts.unit ? await organisationFor(sql, opts.unit) : undefined;
+        const scope = opts.role === 'staff' ? [] : [unit ? { organisationId: unit.id } : { district: opts.district ?? null, flowId: opts.flow ?? null }];
+        return createRoleInvitation(sql, opts.role as 'coordinator' | 'staff', scope, null, days);
       }),
     );
-    console.log(`${unit} 的邀请码：${code}（${expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次）`);
+    console.log(`${opts.role === 'staff' ? '工作人员' : '协调人'}邀请码：${code}（${expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次）。把它发给 Telegram 或飞书中的申报助手即成为${opts.role === 'staff' ? '主管部门工作人员' : '协调人'}。`);
   });
 
 /** The one directory entry a unit name names, recorded as an organisation. */
@@ -306,7 +326,7 @@ try {
   } else if (err instanceof DatabaseBusyError) {
     console.error(err.chinese);
     process.exitCode = 3;
-  } else if (err instanceof TelegramConfigError || err instanceof FeishuConfigError || err instanceof LinkConfigError) {
+  } else if (err instanceof TelegramConfigError || err instanceof FeishuConfigError || err instanceof LinkConfigError || err instanceof ReminderConfigError) {
     console.error(err.message);
     process.exitCode = 2;
   } else if (err instanceof UsageError) {

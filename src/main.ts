@@ -8,10 +8,13 @@ import { FileStore } from './files/file-store.ts';
 import { linkConfig, startDownloadServer } from './files/download-links.ts';
 import { feishuConfig, startFeishu } from './channels/feishu/start.ts';
 import { apiCalls, monthInChina } from './store/api-usage.ts';
+import { bootstrapStaffCode } from './store/people-store.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { packageFailed, packageJob } from './jobs/package-job.ts';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
+import { ReminderScheduler } from './reminders/reminder-scheduler.ts';
+import { reminderClockFromEnv } from './reminders/reminder-clock.ts';
 
 /** Start-up: the database (migrated), the flows, the router, and whichever channels have credentials. */
 
@@ -20,8 +23,9 @@ export function loadAllFlows(): LoadedFlow[] {
 }
 
 /**
- * The database, the router and the job runner (long work such as the evidence package, done in the background and told
- * to the chat that asked); `kick(channel)` lets a channel's sender send a job's news at once.
+ * The database, the router, the job runner (long work such as the evidence package, done in the background and told
+ * to the chat that asked) and the reminders; `kick(channel)` lets a channel's sender send a job's news or a reminder at
+ * once.
  */
 async function withRouter<T>(fn: (router: Router, db: Database, jobs: { kick: Map<string, () => void> }) => Promise<T>): Promise<T> {
   const db = await openDatabase({ dataDir: process.env.SHENBAO_DATA_DIR });
@@ -37,9 +41,19 @@ async function withRouter<T>(fn: (router: Router, db: Database, jobs: { kick: Ma
     log: (line) => console.error(line),
   });
   runner.start();
+  // Reminders: every process plans and sends them; the database makes sure each goes out once.
+  const reminders = new ReminderScheduler({
+    sql: db.sql,
+    flows,
+    clock: reminderClockFromEnv(),
+    onPushed: (channel) => kick.get(channel)?.(),
+    log: (line) => console.error(line),
+  });
+  reminders.start();
   try {
     return await fn(router, db, { kick });
   } finally {
+    await reminders.stop();
     await runner.stop();
     await db.close();
   }
@@ -68,11 +82,15 @@ export async function startAssistant(): Promise<void> {
     return openChat();
   }
   // Checked before the database opens: a wrong setting is said at once.
+  reminderClockFromEnv();
   const telegram = hasTelegram ? telegramConfig() : null;
   const feishu = hasFeishu ? feishuConfig() : null;
   const links = linkConfig();
   await withRouter(async (router, db, jobs) => {
     const log = (line: string) => console.error(line);
+    // A new deployment has nobody to manage people yet: the first staff member binds with this code.
+    const bootstrap = await db.sql.transaction((sql) => bootstrapStaffCode(sql));
+    if (bootstrap) console.error(`还没有主管部门工作人员：把邀请码 ${bootstrap.code} 发给机器人即成为第一位工作人员（${bootstrap.expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次；也可用 shenbao admin add 添加）。`);
     const store = FileStore.fromEnv();
     const running: { stop(): Promise<void> }[] = [];
     let fatal: string | null = null;

@@ -2,14 +2,17 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Section } from '../flow/schema.ts';
 import { formatDerived, formatStored, questionTitle } from '../engine/format.ts';
 import { buildScope, orgScope, type Env } from '../engine/scope.ts';
-import { isPending, openRequired, positionOf, questionsCounted, type SectionEvent } from '../engine/section-machine.ts';
+import { positionOf, type SectionEvent } from '../engine/section-machine.ts';
+import { sectionProgress, type SectionProgressLine } from '../engine/progress.ts';
 import { runTurn, sectionById, type TurnResult } from '../engine/session.ts';
 import { stepSection } from '../engine/section-step.ts';
 import type { MatrixValue } from '../engine/values.ts';
 import type { DeclarationState } from '../store/declaration-state.ts';
-import { isRelevant } from '../rules/relevance.ts';
 import { evaluateThresholds } from '../rules/thresholds.ts';
 import type { TurnContext } from './context.ts';
+import { lastYearOf } from '../engine/last-year.ts';
+import { lastYearEcho } from './last-year.ts';
+import { assignedToColleague } from './assigned-section.ts';
 import {
   renderCarryOffer,
   renderEcho,
@@ -22,7 +25,6 @@ import {
   renderVerdicts,
   sectionLabel,
   sectionRef,
-  type SectionProgressLine,
 } from './render.ts';
 import { feedback, say, type OverviewView, type View } from './views.ts';
 
@@ -52,7 +54,7 @@ export class Conversation {
     readonly state: DeclarationState,
     readonly loaded: LoadedFlow,
   ) {
-    this.env = { today: ctx.today, org: orgScope(state.orgExtra) };
+    this.env = { today: ctx.today, org: orgScope(state.orgExtra), lastYear: lastYearOf(loaded, state.lastYear, ctx.flows) };
     this.current = sectionById(loaded, state.sectionId);
   }
 
@@ -119,11 +121,13 @@ export class Conversation {
       if (e.type === 'carry') carried = e.text;
       if (e.type === 'answer') {
         const q = loaded.questions.get(e.questionId)!;
+        const yearly = lastYearEcho(loaded, q, e, env);
         if (carried !== undefined && result.completed) {
           views.push(feedback('completed', `已确认${sectionLabel(result.completed)}；“${carried.slice(0, 20)}”已作为${questionTitle(q)}保存。`));
           confirmedWithCarry = true;
           carried = undefined;
-        } else if (e.note) views.push(feedback('saved', '已记录答案和情况说明。'));
+        } else if (yearly) views.push(feedback('saved', yearly));
+        else if (e.note) views.push(feedback('saved', '已记录答案和情况说明。'));
         else {
           const echo = renderEcho(loaded, q, e.value, e.typed, e.parserNote);
           if (echo) views.push(feedback('saved', echo));
@@ -146,6 +150,7 @@ export class Conversation {
       return views;
     }
     if (after) views.push(say(after));
+    views.push(...assignedToColleague(this.ctx, this.state, result.section));
     views.push(...this.prompt(result.section, result, warned, refused));
     return views;
   }
@@ -180,28 +185,17 @@ export class Conversation {
 
   /** Each section with its state, from the statuses read with the message and the answers as they are now. */
   sectionLines(): SectionProgressLine[] {
-    const { loaded, env } = this;
-    const answers = this.state.answers;
-    const scope = this.scope();
-    return loaded.flow.sections.map((section) => {
-      const counted = questionsCounted(loaded, section, scope);
-      // A computed value waiting for its inputs is not yet answered, though nothing can be asked about it.
-      const answered = counted.filter((q) => isRelevant(loaded, q, scope) && !isPending(loaded, q, answers, env, scope) && (q.type !== 'derived' || scope[q.id] !== null)).length;
-      const open = openRequired(loaded, section, answers, env, scope).length;
-      // A section counts as done only while nothing required is open in it.
-      const stored = this.state.statuses[section.id] ?? 'not_started';
-      const status = stored === 'done' ? (open === 0 ? 'done' : 'reopened') : stored;
-      return { section, status, answered, total: counted.length };
-    });
+    return sectionProgress(this.loaded, this.state.answers, this.state.statuses, this.env);
   }
 
   overview(lines = this.sectionLines()): OverviewView {
-    const shown = renderSections(lines, this.state.sectionId ?? this.loaded.flow.sections[0].id);
+    const assignees = this.state.assignments;
+    const shown = renderSections(lines, this.state.sectionId ?? this.loaded.flow.sections[0].id, assignees);
     return {
       kind: 'overview',
       text: shown.text,
       choices: shown.choices,
-      sections: lines.map((l) => ({ id: l.section.id, title: sectionLabel(l.section), status: l.status, answered: l.answered, total: l.total })),
+      sections: lines.map((l) => ({ id: l.section.id, title: sectionLabel(l.section), status: l.status, answered: l.answered, total: l.total, assignee: assignees[l.section.id]?.name })),
     };
   }
 }

@@ -43,6 +43,10 @@ export const ChatStateSchema = z.object({
   pendingImport: z.object({ tableId: z.string(), fileId: z.string() }).optional(),
   /** A table just imported disagrees with typed answers: 按附表更正 or 保留已填答案. */
   tableMismatch: z.string().optional(),
+  /** Sections assigned to a colleague this chat was already told about (`sectionId:userId`): said once. */
+  assignedTold: z.array(z.string()).optional(),
+  /** 谁填的 candidates: the next message picks one by number. */
+  whoCandidates: z.array(z.string()).optional(),
 });
 export type ChatState = z.infer<typeof ChatStateSchema>;
 

@@ -3,9 +3,10 @@ import { say } from './views.ts';
 
 /**
  * Who may do what: the one place every handler asks.
- * - An operator works on the organisations they are bound to (by an invitation code): open, read, answer.
+ * - An operator works on the organisations they are bound to (by an invitation code): open, read, answer, and share
+ *   out the sections among the organisation's operators (分工).
  * - A coordinator reads the organisations in their reach (districts, programmes, single organisations), may remind and
- *   review them and issue their invitation codes; they never change answers.
+ *   review them, issue their invitation codes and share out their sections; they never change answers.
  * - Staff read everything, review, remind, invite and manage people.
  * - A trusted chat (the console's local user, the operator of a single machine; or every chat when
  *   SHENBAO_OPEN_BY_NAME=1 for a trial) opens any unit by typing its name, as one operator.
@@ -24,6 +25,8 @@ export type Action =
   | 'remind'
   /** Issue its invitation codes. */
   | 'invite'
+  /** Assign its sections to its operators (分工): its own operators, and those who look after it. */
+  | 'assign'
   /** Manage people (coordinators, staff). */
   | 'manage';
 
@@ -34,9 +37,9 @@ export interface OrgRef {
   district: string | null;
 }
 
-const COORDINATOR: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite']);
-const STAFF: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite', 'manage']);
-const OPERATOR: ReadonlySet<Action> = new Set(['open', 'read', 'answer']);
+const COORDINATOR: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite', 'assign']);
+const STAFF: ReadonlySet<Action> = new Set(['open', 'read', 'review', 'remind', 'invite', 'assign', 'manage']);
+const OPERATOR: ReadonlySet<Action> = new Set(['open', 'read', 'answer', 'assign']);
 
 /** Whether the person of this message may do `action` on `org` (the open declaration's when not given). */
 export function may(ctx: TurnContext, action: Action, org?: OrgRef | null): boolean {
@@ -58,7 +61,15 @@ function openOrg(ctx: TurnContext): OrgRef | null {
 }
 
 function inReach(ctx: TurnContext, org: OrgRef): boolean {
-  return ctx.person.scopes.some(
+  return inScopes(ctx.person.scopes, org);
+}
+
+/** A coordinator's reach, as rows of CoordinatorScope: an organisation, a district (of a programme or all), a programme. */
+export type Scope = { flowId: string | null; district: string | null; organisationId: string | null };
+
+/** Whether any of a coordinator's scopes covers the organisation. */
+export function inScopes(scopes: readonly Scope[], org: OrgRef): boolean {
+  return scopes.some(
     (s) => (s.organisationId !== null && s.organisationId === org.organisationId) || (s.district !== null && s.district === org.district && (s.flowId === null || s.flowId === org.flowId)) || (s.flowId !== null && s.district === null && s.organisationId === null && s.flowId === org.flowId),
   );
 }

@@ -1,7 +1,8 @@
 import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
-import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle } from '../engine/format.ts';
+import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle, sectionLabel } from '../engine/format.ts';
+import type { SectionProgressLine } from '../engine/progress.ts';
 import { openRequired, questionsCounted } from '../engine/section-machine.ts';
 import { MultiValueSchema, TableValueSchema, type AnswerValue, type Answers, type MatrixValue } from '../engine/values.ts';
 import { missingRows } from '../engine/matrix-entry.ts';
@@ -10,6 +11,7 @@ import type { Verdict } from '../rules/thresholds.ts';
 import type { EvidenceItem } from '../rules/evidence.ts';
 import { say, type Choice, type QuestionView, type SectionRef, type TextView } from './views.ts';
 import { prefillOf } from '../engine/assess-answer.ts';
+import { lastYearPrompt } from './last-year.ts';
 import type { Env } from '../engine/scope.ts';
 
 /** Everything the operator reads about the form: prompts, reviews, progress, verdicts. Chinese throughout. */
@@ -48,10 +50,8 @@ function choiceButtons(loaded: LoadedFlow, q: Question): Choice[] | undefined {
   return undefined;
 }
 
-/** “【一】基本情况” for Beijing's 【一】 references, “一、基本情况” for Hebei's plain numerals. */
-export function sectionLabel(section: Section): string {
-  return section.ref.startsWith('【') ? `${section.ref}${section.title}` : `${section.ref}、${section.title}`;
-}
+/** Defined beside questionTitle (the standing of a declaration names its sections too); said here as before. */
+export { sectionLabel };
 
 
 /** Where a section stands among the flow's. */
@@ -107,12 +107,14 @@ export function renderQuestion(
     current,
   };
   if (q.type === 'matrix') return { ...view, text: renderMatrixEntry(loaded, q, lines, collected ?? (answers[q.id]?.value as MatrixValue | undefined)) };
-  const prefilled = prefillOf(q, env);
+  // Last year's answer, where offered, is what 是 takes; the directory's is then shown beside it only when it differs.
+  const last = lastYearPrompt(loaded, section, q, answers, scope, env, again);
+  const prefilled = last.offered === undefined ? prefillOf(q, env) : undefined;
   if (prefilled && !answers[q.id]) lines.push(`名录登记为：${prefilled}。与名录一致请回复“是”，否则直接输入。`);
-  lines.push(inputHint(loaded, q));
-  const buttons = choiceButtons(loaded, q) ?? [];
+  lines.push(...last.lines, inputHint(loaded, q), ...last.tail);
+  const buttons = [...last.choices, ...(choiceButtons(loaded, q) ?? [])];
   const choices = prefilled && !answers[q.id] ? [{ label: `是（${prefilled}）`, value: '是' }, ...buttons] : buttons;
-  return { ...view, text: lines.join('\n'), choices, current: current ?? (prefilled && !answers[q.id] ? prefilled : undefined) };
+  return { ...view, text: lines.join('\n'), choices, current: current ?? last.offered ?? (prefilled && !answers[q.id] ? prefilled : undefined) };
 }
 
 /** What a form needs to fill a table: its columns (with units), the rows so far as text, and how many rows it may have. */
@@ -231,14 +233,16 @@ export function renderReview(loaded: LoadedFlow, section: Section, answers: Answ
   return say(lines.join('\n'));
 }
 
-export interface SectionProgressLine { section: Section; status: string; answered: number; total: number }
+export type { SectionProgressLine };
 
-export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null): TextView {
+/** The sections with their state, who fills each (分工) when assigned, and where the operator is. */
+export function renderSections(lines: SectionProgressLine[], currentSectionId: string | null, assignees: Readonly<Record<string, { name: string }>> = {}): TextView {
   const statusText = (l: SectionProgressLine) =>
     l.status === 'done' ? '✅ 已完成' : l.status === 'reopened' ? `需补充 ${l.answered}/${l.total}（答案变化后新增题目）` : l.answered === 0 ? '未开始' : `进行中 ${l.answered}/${l.total}`;
+  const assignee = (l: SectionProgressLine) => (assignees[l.section.id] ? `　👤${assignees[l.section.id].name}负责` : '');
   const text = [
     '申报表各部分：',
-    ...lines.map((l, i) => `${i + 1}. ${sectionLabel(l.section)}　${statusText(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
+    ...lines.map((l, i) => `${i + 1}. ${sectionLabel(l.section)}　${statusText(l)}${assignee(l)}${l.section.id === currentSectionId ? '　← 当前' : ''}`),
     '回复“第N节”（例如“第3节”）切换到该部分。',
   ].join('\n');
   return say(text, lines.map((l, i) => ({ label: sectionLabel(l.section), value: `第${i + 1}节` })));

@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, waitSeconds } from '../store/connect-postgres
 import { createPersonStatement, lockStatement, readStatement, turnData, writeStatement, type OutboxEntry, type TurnData } from '../store/turn-store.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import { DeclarationCache } from '../store/declaration-cache.ts';
+import { lastYearSources } from '../flow/earlier-flows.ts';
 import { FileStore } from '../files/file-store.ts';
 import { isoDateInChina } from '../engine/today.ts';
 import { parseCommand } from './commands.ts';
@@ -18,6 +19,7 @@ import { onboarding } from './handlers/onboarding.ts';
 import { pendingEdit } from './handlers/pending-edit.ts';
 import { changedByOthers } from './handlers/changed-by-others.ts';
 import { answering } from './handlers/answering.ts';
+import { lastYear } from './handlers/last-year.ts';
 import { navigation } from './handlers/navigation.ts';
 import { status } from './handlers/status.ts';
 import { unsupported } from './handlers/unsupported.ts';
@@ -26,6 +28,11 @@ import { files } from './handlers/files.ts';
 import { tables } from './handlers/tables.ts';
 import { outputs } from './handlers/outputs.ts';
 import { review } from './handlers/review.ts';
+import { summary } from './handlers/summary.ts';
+import { assignment } from './handlers/assignment.ts';
+import { whoAnswered } from './handlers/who-answered.ts';
+import { campaigns } from './handlers/campaigns.ts';
+import { remind } from './handlers/remind.ts';
 
 /**
  * The one entry point every channel calls. A message is handled in one transaction: the chat locked (one message of a
@@ -62,7 +69,7 @@ export interface HandleResult {
 const MAX_ATTEMPTS = 5;
 
 /** The handlers, in the order they see a message. */
-const pipeline = compose([tooLong, invitations, unsupported, tables, files, review, switchOrganisation, onboarding, pendingEdit, changedByOthers, answering, outputs, navigation, status]);
+const pipeline = compose([tooLong, invitations, campaigns, remind, unsupported, tables, files, review, summary, switchOrganisation, onboarding, pendingEdit, changedByOthers, whoAnswered, lastYear, answering, assignment, outputs, navigation, status]);
 
 export class Router {
   private readonly flows: Map<string, LoadedFlow>;
@@ -98,7 +105,7 @@ export class Router {
           const cached = this.cache.get(chat);
           // The embedded database is one session whose transactions already run one at a time: nothing to lock there.
           const lock = sql.inProcess ? [] : [lockStatement(inbound.channel, inbound.userId)];
-          const read = [...lock, readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey, cached)];
+          const read = [...lock, readStatement(inbound.channel, inbound.userId, inbound.idempotencyKey, cached, lastYearSources(this.flows))];
           let data: TurnData | null = turnData((await tx.batch(read)).at(-1)![0], cached);
           if (!data) {
             // Someone new: their identity first (a clash with their own concurrent first message is retried).
@@ -192,6 +199,6 @@ export class Router {
     const authors = { ...d.authors };
     // Own changes: their time is only compared with other people's cursors after a fresh read, which replaces it.
     for (const questionId of d.changedAnswers.keys()) authors[questionId] = { userId: ctx.person.userId, name: ctx.person.displayName, at: '' };
-    this.cache.set(chat, { declarationId: d.id, revision: d.revision + (d.changed ? 1 : 0), answers: d.answers, authors, statuses: d.statuses });
+    this.cache.set(chat, { declarationId: d.id, revision: d.revision + (d.changed ? 1 : 0), answers: d.answers, authors, statuses: d.statuses, lastYear: d.lastYear });
   }
 }

@@ -12,9 +12,10 @@ import { Repeating } from './repeating.ts';
 
 /**
  * Lays views out the platform's way and sends them to one chat; throws when the platform did not accept them. `entry`
- * names the outbox entry, for platforms that take an idempotency key with a send (Feishu's uuid).
+ * names the outbox entry and its own key when it has one (a reminder's), for platforms that take an idempotency key
+ * with a send (Feishu's uuid).
  */
-export type Deliver = (chatId: string, views: View[], entry: { id: string }) => Promise<void>;
+export type Deliver = (chatId: string, views: View[], entry: { id: string; key?: string }) => Promise<void>;
 
 export interface SenderOptions {
   sql: SqlDatabase;
@@ -56,7 +57,7 @@ export class OutboxSender {
         try {
           if (!views.success) throw new Error(`outbox entry ${item.id} holds no valid views`);
           await pauseForTest(`deliver:${++this.deliveries}`);
-          await deliver(item.chatId, views.data, { id: item.id });
+          await deliver(item.chatId, views.data, item.sendKey ? { id: item.id, key: item.sendKey } : { id: item.id });
           if (await markSent(sql, item.id)) more = true;
           sent++;
         } catch (error) {

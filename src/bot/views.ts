@@ -67,7 +67,8 @@ export const ReviewViewSchema = z.object({
 export const OverviewViewSchema = z.object({
   kind: z.literal('overview'),
   text: z.string(),
-  sections: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), answered: z.number().int(), total: z.number().int() })),
+  /** Each section's state, and who fills it when it is assigned (分工). */
+  sections: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), answered: z.number().int(), total: z.number().int(), assignee: z.string().optional() })),
   choices: z.array(ChoiceSchema).optional(),
   keyboard: z.string().optional(),
 });

@@ -5,6 +5,7 @@ import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
 import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, withAnswer, type Env } from './scope.ts';
+import { takenFromLastYear, yearOnYear } from './last-year.ts';
 import { UploadValueSchema, type AnswerValue, type Answers } from './values.ts';
 
 /**
@@ -35,6 +36,9 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
     return { kind: 'invalid', message: message.join('\n') };
   }
   const own = warnings.filter((w) => !elsewhere(w.check)).map((w) => w.message);
+  // A figure far from last year's is questioned as a warning is (the limit is the flow's, said to be the assistant's).
+  const beyond = yearOnYear(question, value, env)?.beyond;
+  if (beyond) own.push(beyond);
   const notices = warnings.flatMap((w) => {
     const other = elsewhere(w.check);
     return other ? [`⚠️ 关于${questionTitle(other)}的提醒：${w.message}（如需更正，回复“修改 ${other.ref.split(/\s/)[0]}”）`] : [];
@@ -45,6 +49,8 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
 
 /** Words that accept the value the directory (名录) offers for a prefilled question. */
 const ACCEPT_PREFILL = /^(是|采用|对|确认|同名录|一致|采用名录)$/;
+/** The words that name the directory's value, where last year's is offered too. */
+const DIRECTORY = /^(同名录|采用名录)$/;
 
 /** The directory's value offered as the default answer, if the question has one. */
 export function prefillOf(question: Question, env: Env): string | undefined {
@@ -54,7 +60,9 @@ export function prefillOf(question: Question, env: Env): string | undefined {
 
 export function assessAnswer(loaded: LoadedFlow, question: Question, input: string, answers: Answers, env: Env): Assessment {
   const prefilled = prefillOf(question, env);
-  const text = prefilled !== undefined && ACCEPT_PREFILL.test(normalise(input)) ? prefilled : input;
+  // 是/沿用 take last year's answer where one is offered (同名录 still takes the directory's); it is parsed as if typed.
+  const carried = DIRECTORY.test(normalise(input)) ? undefined : takenFromLastYear(loaded, question, input, env, Boolean(answers[question.id]));
+  const text = carried ? carried.typed : prefilled !== undefined && ACCEPT_PREFILL.test(normalise(input)) ? prefilled : input;
   if (question.type === 'derived') {
     const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };

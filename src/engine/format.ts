@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
-import type { Question } from '../flow/schema.ts';
+import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
 import type { AnswerValue, StoredAnswer, TableValue, MatrixValue, UploadValue } from './values.ts';
 
@@ -125,4 +125,9 @@ export function renderMessage(message: string, loaded: LoadedFlow, answers: Reco
 export function questionTitle(q: Question): string {
   const head = q.ref.match(/^(【[^】]+】[\d（）()]*|[一二三四五六七八九十]（[一二三四五六七八九十]）[\d、]*)/)?.[1] ?? q.ref.split(/\s/)[0];
   return `${head} ${q.label}`;
+}
+
+/** “【一】基本情况” for Beijing's 【一】 references, “一、基本情况” for Hebei's plain numerals. */
+export function sectionLabel(section: Section): string {
+  return section.ref.startsWith('【') ? `${section.ref}${section.title}` : `${section.ref}、${section.title}`;
 }

@@ -2,6 +2,7 @@ import { evaluate, type Scope } from '../flow/expression.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import type { AnswerValue, Answers, StoredAnswer } from './values.ts';
+import type { LastYear } from './last-year.ts';
 
 /**
  * The values expressions see: each answered question by id (numbers as numbers, choices by value,
@@ -46,8 +47,11 @@ export function orgScope(entry: Record<string, unknown> | null | undefined): Org
   return out;
 }
 
-/** What expressions see besides the answers: today's date and the organisation's directory entry. */
-export interface Env { today: string; org?: OrgValues }
+/**
+ * What expressions see besides the answers: today's date and the organisation's directory entry; and, never seen by
+ * expressions, the organisation's last year's answers (offered back and compared with, see last-year.ts).
+ */
+export interface Env { today: string; org?: OrgValues; lastYear?: LastYear }
 
 /**
  * The last scope built for an answers object. Answers are never changed in place (a change makes a new object), so a

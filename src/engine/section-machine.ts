@@ -5,6 +5,7 @@ import { isAsked, isRelevant, relevance } from '../rules/relevance.ts';
 import { questionTitle } from './format.ts';
 import { assessAnswer, type Assessment } from './assess-answer.ts';
 import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
+import { takenFromLastYear, type LastYear } from './last-year.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
 import { collectMatrix } from './matrix-entry.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
@@ -24,6 +25,8 @@ export interface SectionContext {
   today: string;
   /** The organisation's directory entry as `org_<column>`. */
   org: OrgValues;
+  /** Last year's answers, put in before each event like the answers; never kept in the snapshot. */
+  lastYear?: LastYear;
   /** An answer that raised warnings, held until the operator gives a 情况说明. */
   pending?: { questionId: string; value: AnswerValue; warnings: string[] };
   /** A message that arrived while the section waited for 确认: kept until the operator says whether to carry it on. */
@@ -139,7 +142,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     types: {
       context: {} as SectionContext,
       events: {} as SectionEvent,
-      input: {} as { flowId: string; sectionId: string; answers: Answers; today: string; org: OrgValues },
+      input: {} as { flowId: string; sectionId: string; answers: Answers; today: string; org: OrgValues; lastYear?: LastYear },
       emitted: {} as SectionEmitted,
     },
     guards: {
@@ -171,7 +174,9 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       isCorrection: ({ context, event }, p: { questionId: string }) => {
         const q = loaded.questions.get(p.questionId)!;
         if (event.type !== 'ANSWER' || q.type === 'text' || !context.pending) return false;
-        const parsed = parseAnswer(q, event.text, loaded, context.today);
+        // 沿用 there takes last year's answer instead (a bare 是 still means the warned value stands).
+        const text = takenFromLastYear(loaded, q, event.text, context, true)?.typed ?? event.text;
+        const parsed = parseAnswer(q, text, loaded, context.today);
         return parsed.ok && JSON.stringify(parsed.value) !== JSON.stringify(context.pending.value);
       },
       returnsToDone: ({ context }) =>

@@ -34,7 +34,7 @@ export function stepSection(
   event?: SectionEvent,
 ): SectionStep {
   const machine = sectionMachine(loaded, section);
-  const input = { flowId: loaded.flow.id, sectionId: section.id, answers, today: env.today, org: env.org ?? {} };
+  const input = { flowId: loaded.flow.id, sectionId: section.id, answers, today: env.today, org: env.org ?? {}, lastYear: env.lastYear };
   const emitted: SectionEmitted[] = [];
 
   let actor = null;
@@ -45,7 +45,7 @@ export function stepSection(
     // A snapshot from an older version of the flow (question removed) cannot be restored: start afresh, answers are safe.
     if (!questionId || loaded.questions.has(questionId)) {
       try {
-        actor = createActor(machine, { snapshot: { ...snap, context: { ...snap.context, answers, today: env.today, org: env.org ?? {} } } as unknown as never, input });
+        actor = createActor(machine, { snapshot: { ...snap, context: { ...snap.context, answers, today: env.today, org: env.org ?? {}, lastYear: env.lastYear } } as unknown as never, input });
         restored = true;
       } catch {
         actor = null;
@@ -71,8 +71,8 @@ export function stepSection(
   const persistedAfter = actor.getPersistedSnapshot() as unknown as Record<string, unknown>;
   actor.stop();
   const position = positionOf(after.value);
-  // The answers live in the Answer table; the snapshot keeps only the conversation's position.
-  const snapshot = { ...persistedAfter, context: { ...(persistedAfter.context as object), answers: {} } };
+  // The answers live in the Answer table (last year's in last year's declaration); the snapshot keeps only the position.
+  const snapshot = { ...persistedAfter, context: { ...(persistedAfter.context as object), answers: {}, lastYear: undefined } };
   const status = position.phase === 'done' ? 'done' : position.phase === 'review' || position.phase === 'carrying' ? 'review' : 'in_progress';
   return { snapshot, emitted, answers: after.context.answers, position, status };
 }

@@ -4,6 +4,7 @@ import type { Answers, TableValue } from '../engine/values.ts';
 import { buildScope } from '../engine/scope.ts';
 import { evaluateThresholds } from '../rules/thresholds.ts';
 import type { EvidenceItem } from '../rules/evidence.ts';
+import type { RecordedChange } from '../store/history-store.ts';
 import { declarationWorkbook } from './excel/workbook.ts';
 import { reportDraft } from './report/report-docx.ts';
 
@@ -41,18 +42,20 @@ export interface DeclarationFilesInput {
   unit: string;
   district?: string;
   today: string;
+  /** Every change of an answer, oldest first: the workbook's 修改记录 sheet (none in a headless export). */
+  history?: RecordedChange[];
 }
 
 export async function declarationFiles(input: DeclarationFilesInput): Promise<DeclarationDocument[]> {
-  const { loaded, answers, tables, env, checklist, unit, district, today } = input;
+  const { loaded, answers, tables, env, checklist, unit, district, today, history } = input;
   const year = loaded.flow.year;
   const verdicts = evaluateThresholds(loaded, answers, buildScope(loaded, answers, env));
   const documents: DeclarationDocument[] = [
     {
       name: `${unit}-${year}年度绩效评价申报表.xlsx`,
       mime: XLSX_MIME,
-      bytes: await declarationWorkbook({ loaded, answers, tables, env, verdicts, checklist }),
-      caption: '申报表（填报信息、各附表、门槛条件判断、证明材料清单）',
+      bytes: await declarationWorkbook({ loaded, answers, tables, env, verdicts, checklist, history }),
+      caption: `申报表（填报信息、各附表、门槛条件判断、证明材料清单${history ? '、修改记录' : ''}）`,
     },
   ];
   if (loaded.flow.report) {

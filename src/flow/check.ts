@@ -3,7 +3,7 @@ import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts'
 import { checkReport } from './report-check.ts';
 import { checkSheets } from './sheet-check.ts';
 import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
-import type { Check, Column, Evidence, EvidenceRef } from './schema.ts';
+import type { Check, Column, Evidence, EvidenceRef, Question, QuestionType } from './schema.ts';
 import { findSeed, Seed } from './seed.ts';
 
 /**
@@ -16,6 +16,15 @@ import { findSeed, Seed } from './seed.ts';
 
 const FILTREX_FUNCTIONS = new Set(['abs', 'ceil', 'empty', 'exists', 'floor', 'log', 'log2', 'log10', 'max', 'min', 'round', 'sqrt']);
 const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
+/** Question types as a flow's editor reads them. */
+const TYPE_NAMES: Record<QuestionType, string> = {
+  text: '文字', integer: '整数', amount: '金额', percent: '百分比', area: '面积', date: '日期', year: '年份', choice: '单选',
+  multi: '多选', yesno: '是否', table: '表格', matrix: '矩阵', derived: '计算', upload: '上传',
+};
+/** The figures a change from last year is measured on. */
+const FIGURES = new Set<QuestionType>(['integer', 'amount', 'percent', 'area']);
+/** Answers that can be offered back as typed (a grid is entered row by row, a file is sent, a computed value is computed). */
+const CARRIED = new Set<QuestionType>(['text', 'integer', 'amount', 'percent', 'area', 'date', 'year', 'choice', 'multi', 'yesno', 'table']);
 /** The texts filled in with the operator's answers when they are said. */
 const MESSAGE_KEYS = new Set(['message', 'reviewMessage', 'reviewNote']);
 
@@ -122,6 +131,21 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     });
   };
 
+  /** `lastYear`: a comparison on figures only, a carry only of what can be offered back, `from` a question of the same kind. */
+  const lastYear = (path: string, q: Question) => {
+    const rule = q.lastYear!;
+    if (!rule.carry && !rule.compare && rule.change === undefined) add(path, 'lastYear 需要 carry（沿用上年答案）、compare（与上年对比）或 change（变化幅度）中的至少一项');
+    if ((rule.compare || rule.change !== undefined) && !FIGURES.has(q.type)) {
+      add(`${path}.${rule.change !== undefined ? 'change' : 'compare'}`, `只有数字题（整数、金额、百分比、面积）能与上年对比或设变化幅度，“${q.label}”是${TYPE_NAMES[q.type]}题`);
+    }
+    if (rule.carry && !CARRIED.has(q.type)) add(`${path}.carry`, `${TYPE_NAMES[q.type]}题不能沿用上年答案（只有能原样再填一次的答案可以：文字、数字、日期、年份、选择、是否、表格）`);
+    if (rule.from !== undefined) {
+      const from = loaded.questions.get(rule.from);
+      if (!from) add(`${path}.from`, `题目“${rule.from}”不存在`);
+      else if (from.type !== q.type) add(`${path}.from`, `题目“${rule.from}”是${TYPE_NAMES[from.type]}题，与“${q.label}”（${TYPE_NAMES[q.type]}题）不同，上年的答案不能用于本题`);
+    }
+  };
+
   // Top-level evidence first: a second definition elsewhere is the one to report.
   flow.evidence.forEach((e, i) => defineEvidence(`evidence.${i}`, e));
   const questionPaths = new Map<string, string>();
@@ -148,6 +172,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       }
       if (q.type === 'table' || q.type === 'matrix') columns(`${qp}.columns`, q.columns);
       if (q.type === 'derived') expression(`${qp}.formula`, q.formula);
+      if (q.lastYear) lastYear(`${qp}.lastYear`, q);
     });
   });
   checks('checks', flow.checks, known, known);
@@ -189,6 +214,11 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
     checks(`${tp}.checks`, table.checks, tableIds, known);
     table.totals.forEach((c, j) => cells.has(c) || add(`${tp}.totals.${j}`, `表格没有“${c}”这一列`));
     evidence(`${tp}.evidence`, table.evidence);
+  });
+  flow.overview.forEach((id, i) => {
+    const q = loaded.questions.get(id);
+    if (!q) add(`overview.${i}`, `题目“${id}”不存在`);
+    else if (q.type === 'table' || q.type === 'matrix' || q.type === 'upload') add(`overview.${i}`, `题目“${id}”是${q.type === 'upload' ? '上传题' : '表格题'}，不能作为总览表的一列；请选数字、选择或文字题`);
   });
   literalPlaceholders(flow, '', add);
   issues.push(...checkDirectory(loaded));

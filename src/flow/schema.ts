@@ -81,6 +81,29 @@ export const ColumnSchema = z.object({
   unit: z.string().optional(),
 });
 
+/**
+ * What the organisation's previous declaration of the same programme (an earlier flow with the same programme and
+ * region) says about a question. `shenbao flows check` allows comparisons on figures only, and a carry on questions
+ * whose answer can be offered back as typed (not grids, uploads or computed values).
+ */
+export const LastYearSchema = z.strictObject({
+  carry: z
+    .boolean()
+    .default(false)
+    .describe("a stable answer (单位名称, 注册时间, 法定代表人 …): last year's is offered pre-filled, saved only once the operator confirms it"),
+  from: id
+    .optional()
+    .describe("the question of last year's declaration to read, by default this one: e.g. this year's {prev_year} figure is last year's {year} figure"),
+  compare: z.boolean().default(false).describe("a figure: shown with last year's value and the change (营业收入 3,200 → 4,100 万元，+28%)"),
+  change: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "a figure: a change beyond ±change (0.5 = ±50%; for a percent question in percentage points ÷ 100) asks for a 情况说明, as a warning does. The seeds set no such limit: it is the assistant's suggestion, and said so",
+    ),
+});
+
 const questionBase = {
   id,
   label: z.string().min(1).describe('worded as in the seed'),
@@ -98,6 +121,7 @@ const questionBase = {
    * from it, or a different typed answer is shown beside it for the operator to choose.
    */
   tableValue: expression.optional().describe('the answer as the annex tables give it, e.g. count(resident_list)'),
+  lastYear: LastYearSchema.optional().describe("what the organisation's previous declaration of the programme says about this question"),
 };
 
 const numericBounds = {
@@ -361,6 +385,11 @@ export const FlowSchema = z.object({
   evidence: z.array(EvidenceSchema).default([]).describe('evidence not tied to a threshold or indicator'),
   report: ReportSchema.optional().describe("the seed's 绩效报告 template, when it has one"),
   /**
+   * The key figures of a declaration as staff compare organisations (入驻企业数, 营业收入, 满意度 …): question ids, one
+   * column each in the overview workbook (导出全部), in this order.
+   */
+  overview: z.array(id).default([]).describe('key figures: question ids shown for every organisation in the overview workbook'),
+  /**
    * The seed's own forms as sheets of the declaration workbook (e.g. Hebei's 运营情况表): its words in their cells, the
    * answers where it leaves blanks, merged where its table is. Painted by src/exports/excel/form-sheet.ts.
    */
@@ -417,6 +446,7 @@ export type EvidenceRef = z.infer<typeof EvidenceRefSchema>;
 export type Check = z.infer<typeof CheckSchema>;
 export type Column = z.infer<typeof ColumnSchema>;
 export type Question = z.infer<typeof QuestionSchema>;
+export type LastYearRule = z.infer<typeof LastYearSchema>;
 export type QuestionType = Question['type'];
 export type Section = z.infer<typeof SectionSchema>;
 export type Threshold = z.infer<typeof ThresholdSchema>;

@@ -1,5 +1,6 @@
 import type { Answers } from '../engine/values.ts';
 import type { AnswerAuthor } from './declaration-state.ts';
+import type { LastYearRead } from './last-year-store.ts';
 
 /**
  * What a process last read or wrote of the declaration a chat has open, by the declaration's revision. The turn's read
@@ -13,6 +14,8 @@ export interface CachedDeclaration {
   answers: Answers;
   authors: Record<string, AnswerAuthor>;
   statuses: Record<string, string>;
+  /** Last year's answers, read with the answers and held as long as they are. */
+  lastYear: LastYearRead | null;
 }
 
 /** A chat's entry is dropped after this many other chats have been served (a least-recently-used bound on memory). */

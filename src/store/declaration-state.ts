@@ -1,5 +1,6 @@
 import type { AnswerValue, Answers, StoredAnswer } from '../engine/values.ts';
 import { withAnswer } from '../engine/scope.ts';
+import type { LastYearRead } from './last-year-store.ts';
 
 /**
  * One declaration as a message sees it — read once at the start of the turn, changed in memory by the engine, and
@@ -8,6 +9,9 @@ import { withAnswer } from '../engine/scope.ts';
 
 /** Who last changed an answer, and when (the database's clock, as text so it compares without time zones). */
 export interface AnswerAuthor { userId: string | null; name: string | null; at: string }
+
+/** Who a section is assigned to (分工): they fill it, though anyone of the organisation may. */
+export interface SectionAssignee { userId: string; name: string }
 
 /** Who makes a change, for the answer history. */
 export interface Author { userId?: string; channel?: string }
@@ -31,6 +35,10 @@ export interface DeclarationStateInit {
   answers: Answers;
   authors: Record<string, AnswerAuthor>;
   statuses: Record<string, string>;
+  /** The sections assigned to one of the organisation's operators, by section id (none when omitted). */
+  assignments?: Record<string, SectionAssignee>;
+  /** The organisation's answers in the programme's previous campaign, when it declared there (none when omitted). */
+  lastYear?: LastYearRead | null;
   /** This operator's own position: their section and their section machines' snapshots. */
   cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
 }
@@ -42,6 +50,10 @@ export class DeclarationState {
   readonly district: string | null;
   readonly orgExtra: Record<string, unknown>;
   readonly authors: Record<string, AnswerAuthor>;
+  /** Who fills which section (分工), as read with the message; 分工 changes it in memory for its own reply. */
+  assignments: Record<string, SectionAssignee>;
+  /** Last year's declaration of the same programme, read with this one (offered back, compared with): never written. */
+  readonly lastYear: LastYearRead | null;
   /** When this operator's cursor was last written (null: never worked on this declaration). */
   readonly cursorUpdatedAt: string | null;
   /** The revision read; one more once this turn's changes are written (see `changed`). */
@@ -67,6 +79,8 @@ export class DeclarationState {
     this.district = init.district ?? null;
     this.orgExtra = init.orgExtra;
     this.authors = init.authors;
+    this.assignments = init.assignments ?? {};
+    this.lastYear = init.lastYear ?? null;
     this.answers = init.answers;
     this.statuses = init.statuses;
     this.status = init.status;

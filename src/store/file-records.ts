@@ -71,17 +71,29 @@ export async function attachToEvidence(sql: Sql, declarationId: string, ids: str
 
 /** Each evidence item's files and marks in a declaration. */
 export async function evidenceProvisions(sql: Sql, declarationId: string): Promise<Map<string, Provision>> {
-  const rows = await sql.query<{ evidenceId: string; files: { id: string; name: string }[] | null; status: MarkStatus | null; reason: string | null }>(
-    `SELECT e."evidenceId",
+  return (await evidenceProvisionsOf(sql, [declarationId])).get(declarationId) ?? new Map();
+}
+
+/** The same for several declarations in one query (a status summary over a programme), by declaration id. */
+export async function evidenceProvisionsOf(sql: Sql, declarationIds: readonly string[]): Promise<Map<string, Map<string, Provision>>> {
+  const out = new Map<string, Map<string, Provision>>();
+  if (declarationIds.length === 0) return out;
+  const rows = await sql.query<{ declarationId: string; evidenceId: string; files: { id: string; name: string }[] | null; status: MarkStatus | null; reason: string | null }>(
+    `SELECT e."declarationId", e."evidenceId",
             (SELECT json_agg(json_build_object('id', f."id", 'name', f."name") ORDER BY f."createdAt", f."id")
-               FROM "StoredFile" f WHERE f."declarationId" = $1 AND f."evidenceId" = e."evidenceId") AS "files",
+               FROM "StoredFile" f WHERE f."declarationId" = e."declarationId" AND f."evidenceId" = e."evidenceId") AS "files",
             m."status", m."reason"
-       FROM (SELECT "evidenceId" FROM "StoredFile" WHERE "declarationId" = $1 AND "evidenceId" IS NOT NULL
-             UNION SELECT "evidenceId" FROM "EvidenceMark" WHERE "declarationId" = $1) e
-       LEFT JOIN "EvidenceMark" m ON m."declarationId" = $1 AND m."evidenceId" = e."evidenceId"`,
-    [declarationId],
+       FROM (SELECT "declarationId", "evidenceId" FROM "StoredFile" WHERE "declarationId" = ANY($1::text[]) AND "evidenceId" IS NOT NULL
+             UNION SELECT "declarationId", "evidenceId" FROM "EvidenceMark" WHERE "declarationId" = ANY($1::text[])) e
+       LEFT JOIN "EvidenceMark" m ON m."declarationId" = e."declarationId" AND m."evidenceId" = e."evidenceId"`,
+    [declarationIds],
   );
-  return new Map(rows.map((r) => [r.evidenceId, { files: r.files ?? [], mark: r.status ? { status: r.status, reason: r.reason } : null }]));
+  for (const r of rows) {
+    let provisions = out.get(r.declarationId);
+    if (!provisions) out.set(r.declarationId, (provisions = new Map()));
+    provisions.set(r.evidenceId, { files: r.files ?? [], mark: r.status ? { status: r.status, reason: r.reason } : null });
+  }
+  return out;
 }
 
 /** Marks an item (线下提交, or 不适用 with its reason), or takes the mark back (null). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeclarationState } from './declaration-state.ts';
 import type { Sql } from './sql.ts';
 import { loadDeclaration } from './turn-store.ts';
+import type { LastYearSources } from '../flow/earlier-flows.ts';
 
 /** Opening an organisation's declaration for a flow: the directory row recorded, the declaration found or created. */
 
@@ -19,10 +20,11 @@ export interface OrganisationEntry {
 
 /**
  * The organisation's declaration, created if this is its first operator, locked for the rest of the transaction and
- * read as `userId` sees it. Two operators opening one organisation at once clash on a unique key; the router runs the
- * later message again, which then finds what the first created.
+ * read as `userId` sees it, with last year's answers from the earlier flows in `sources`. Two operators opening one
+ * organisation at once clash on a unique key; the router runs the later message again, which then finds what the first
+ * created.
  */
-export async function openDeclaration(sql: Sql, entry: OrganisationEntry): Promise<{ declaration: DeclarationState; existed: boolean }> {
+export async function openDeclaration(sql: Sql, entry: OrganisationEntry, sources: LastYearSources = {}): Promise<{ declaration: DeclarationState; existed: boolean }> {
   const [row] = await sql.query<{ id: string; existed: boolean }>(
     `WITH org AS (
        INSERT INTO "Organisation" ("id", "flowId", "seq", "unitName", "name", "district", "category", "extra")
@@ -39,5 +41,5 @@ export async function openDeclaration(sql: Sql, entry: OrganisationEntry): Promi
      SELECT "id", true AS "existed" FROM found UNION ALL SELECT "id", false FROM created`,
     [randomUUID(), entry.flowId, entry.seq, entry.unitName, entry.name, entry.district, entry.category, JSON.stringify(entry.extra), randomUUID(), entry.userId],
   );
-  return { declaration: await loadDeclaration(sql, row.id, entry.userId), existed: row.existed };
+  return { declaration: await loadDeclaration(sql, row.id, entry.userId, sources), existed: row.existed };
 }

@@ -6,7 +6,7 @@ import type { Sql, SqlDatabase, Statement } from './sql.ts';
  * sender that died mid-send leaves it to be taken over when the lease runs out.
  */
 
-export interface OutboxItem { id: string; chatId: string; views: unknown[]; attempts: number }
+export interface OutboxItem { id: string; chatId: string; views: unknown[]; attempts: number; sendKey: string | null }
 
 /**
  * Takes the oldest unsent entry of each chat of `channel` (of `chatId` only, when given) that no live sender holds, and
@@ -22,7 +22,7 @@ export async function claimOutbox(sql: SqlDatabase, channel: string, options: { 
                LIMIT $4::int)
         -- Checked again on the row itself: another sender may have sent it since this statement's snapshot was taken.
         AND o."sentAt" IS NULL AND (o."leasedUntil" IS NULL OR o."leasedUntil" < CURRENT_TIMESTAMP)
-      RETURNING o."id", o."chatId", o."views", o."attempts"`,
+      RETURNING o."id", o."chatId", o."views", o."attempts", o."sendKey"`,
     params: [channel, options.chatId ?? null, options.leaseSeconds ?? 60, options.limit ?? 100],
     name: 'shenbao_outbox_claim',
   })) as unknown as (OutboxItem & { id: string | number })[];
@@ -57,9 +57,9 @@ export async function markFailed(sql: Sql, id: string, error: string, retrySecon
   await sql.query(`UPDATE "Outbox" SET "lastError" = $2, "leasedUntil" = CURRENT_TIMESTAMP + make_interval(secs => $3) WHERE "id" = $1`, [id, error.slice(0, 500), retrySeconds]);
 }
 
-/** A push (nothing was asked): written straight to the outbox. */
-export async function enqueuePush(sql: Sql, entry: { channel: string; chatId: string; views: unknown[] }): Promise<void> {
-  await sql.query(`INSERT INTO "Outbox" ("channel", "chatId", "views") VALUES ($1, $2, $3::jsonb)`, [entry.channel, entry.chatId, JSON.stringify(entry.views)]);
+/** A push (nothing was asked): written straight to the outbox; `sendKey` is its own idempotency key (see Outbox.sendKey). */
+export async function enqueuePush(sql: Sql, entry: { channel: string; chatId: string; views: unknown[]; sendKey?: string }): Promise<void> {
+  await sql.query(`INSERT INTO "Outbox" ("channel", "chatId", "views", "sendKey") VALUES ($1, $2, $3::jsonb, $4)`, [entry.channel, entry.chatId, JSON.stringify(entry.views), entry.sendKey ?? null]);
 }
 
 /** Frees every lease (only where no other process can be sending: the embedded database at open). */

@@ -25,23 +25,51 @@ export async function createInvitation(sql: Sql, organisationId: string, created
   return { code, expiresAt };
 }
 
-export type Redeemed = { ok: true; organisationId: string } | { ok: false; reason: 'unknown' | 'expired' | 'used'; usedByMe?: boolean };
+/** A coordinator's reach as an invitation carries it: the CoordinatorScope rows its redeemer gets. */
+export interface ScopeGrant { flowId?: string | null; district?: string | null; organisationId?: string | null }
 
-/** Uses a code once: binds the person to its organisation. A used, expired or unknown code binds nobody. */
+/**
+ * A code that makes whoever sends it a coordinator with `scope`, or a staff member (the first one at deployment, or
+ * more by staff), so nobody has to look up a person's id on a platform.
+ */
+export async function createRoleInvitation(sql: Sql, role: 'coordinator' | 'staff', scope: ScopeGrant[], createdById: string | null, days = 7, now = new Date()): Promise<{ code: string; expiresAt: Date }> {
+  const code = newInvitationCode();
+  const expiresAt = new Date(now.getTime() + days * 86_400_000);
+  await sql.query(`INSERT INTO "Invitation" ("code", "role", "scope", "createdById", "expiresAt") VALUES ($1, $2, $3::jsonb, $4, $5)`, [
+    code, role, JSON.stringify(scope), createdById, expiresAt.toISOString(),
+  ]);
+  return { code, expiresAt };
+}
+
+export type Redeemed =
+  | { ok: true; role: 'operator'; organisationId: string }
+  | { ok: true; role: 'coordinator' | 'staff'; scope: ScopeGrant[] }
+  | { ok: false; reason: 'unknown' | 'expired' | 'used'; usedByMe?: boolean };
+
+/**
+ * Uses a code once: binds the person to its organisation, or gives them the role it carries (a staff member keeps
+ * their role when sent a coordinator's code; the reach is added). A used, expired or unknown code changes nothing.
+ */
 export async function redeemInvitation(sql: Sql, code: string, userId: string, now = new Date()): Promise<Redeemed> {
-  const [row] = await sql.query<{ organisationId: string; expiresAt: Date | string; usedById: string | null }>(
-    `SELECT "organisationId", "expiresAt", "usedById" FROM "Invitation" WHERE "code" = $1 FOR UPDATE`,
+  const [row] = await sql.query<{ organisationId: string | null; role: string; scope: ScopeGrant[] | null; expiresAt: Date | string; usedById: string | null }>(
+    `SELECT "organisationId", "role", "scope", "expiresAt", "usedById" FROM "Invitation" WHERE "code" = $1 FOR UPDATE`,
     [code],
   );
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.usedById) return { ok: false, reason: 'used', usedByMe: row.usedById === userId };
   if (new Date(row.expiresAt).getTime() < now.getTime()) return { ok: false, reason: 'expired' };
   await sql.query(`UPDATE "Invitation" SET "usedById" = $2, "usedAt" = $3 WHERE "code" = $1`, [code, userId, now.toISOString()]);
+  if (row.role === 'coordinator' || row.role === 'staff') {
+    const scope = row.scope ?? [];
+    await sql.query(`UPDATE "User" SET "role" = $2 WHERE "id" = $1 AND "role" <> 'staff'`, [userId, row.role]);
+    for (const grant of scope) await addScope(sql, userId, grant);
+    return { ok: true, role: row.role, scope };
+  }
   await sql.query(
     `INSERT INTO "Membership" ("userId", "organisationId", "invitationCode") VALUES ($1, $2, $3) ON CONFLICT ("userId", "organisationId") DO NOTHING`,
     [userId, row.organisationId, code],
   );
-  return { ok: true, organisationId: row.organisationId };
+  return { ok: true, role: 'operator', organisationId: row.organisationId! };
 }
 
 /** The organisation's row for a directory entry, created when it is first needed (an invitation before any declaration). */
@@ -80,4 +108,19 @@ export async function addScope(sql: Sql, userId: string, scope: { flowId?: strin
   await sql.query(`INSERT INTO "CoordinatorScope" ("id", "userId", "flowId", "district", "organisationId") VALUES ($1, $2, $3, $4, $5)`, [
     randomUUID(), userId, scope.flowId ?? null, scope.district ?? null, scope.organisationId ?? null,
   ]);
+}
+
+/**
+ * At deployment, before anyone manages people: a staff code to print at start (the same one on every start until it is
+ * used or expires, then a new one); null once there is a staff member.
+ */
+export async function bootstrapStaffCode(sql: Sql, now = new Date()): Promise<{ code: string; expiresAt: Date } | null> {
+  const [staff] = await sql.query(`SELECT 1 FROM "User" WHERE "role" = 'staff' LIMIT 1`);
+  if (staff) return null;
+  const [open] = await sql.query<{ code: string; expiresAt: Date | string }>(
+    `SELECT "code", "expiresAt" FROM "Invitation" WHERE "role" = 'staff' AND "usedById" IS NULL AND "expiresAt" > $1 ORDER BY "createdAt" DESC LIMIT 1`,
+    [now.toISOString()],
+  );
+  if (open) return { code: open.code, expiresAt: new Date(open.expiresAt) };
+  return createRoleInvitation(sql, 'staff', [], null, 7, now);
 }

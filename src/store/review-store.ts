@@ -11,12 +11,19 @@ export interface ReviewReason { question?: string; text: string }
 export interface ReviewState { action: ReviewAction; reasons: ReviewReason[]; at: string; by: string | null }
 
 export async function reviewState(sql: Sql, declarationId: string): Promise<ReviewState | null> {
-  const [row] = await sql.query<{ action: ReviewAction; reasons: ReviewReason[]; createdAt: Date | string; name: string | null }>(
-    `SELECT e."action", e."reasons", e."createdAt", u."displayName" AS "name" FROM "ReviewEvent" e LEFT JOIN "User" u ON u."id" = e."userId"
-      WHERE e."declarationId" = $1 ORDER BY e."createdAt" DESC, e."id" DESC LIMIT 1`,
-    [declarationId],
+  return (await reviewStates(sql, [declarationId])).get(declarationId) ?? null;
+}
+
+/** The review state of each of several declarations, in one query (a declaration never reviewed has none). */
+export async function reviewStates(sql: Sql, declarationIds: readonly string[]): Promise<Map<string, ReviewState>> {
+  if (declarationIds.length === 0) return new Map();
+  const rows = await sql.query<{ declarationId: string; action: ReviewAction; reasons: ReviewReason[]; createdAt: Date | string; name: string | null }>(
+    `SELECT DISTINCT ON (e."declarationId") e."declarationId", e."action", e."reasons", e."createdAt", u."displayName" AS "name"
+       FROM "ReviewEvent" e LEFT JOIN "User" u ON u."id" = e."userId"
+      WHERE e."declarationId" = ANY($1::text[]) ORDER BY e."declarationId", e."createdAt" DESC, e."id" DESC`,
+    [declarationIds],
   );
-  return row ? { action: row.action, reasons: row.reasons ?? [], at: new Date(row.createdAt).toISOString(), by: row.name } : null;
+  return new Map(rows.map((row) => [row.declarationId, { action: row.action, reasons: row.reasons ?? [], at: new Date(row.createdAt).toISOString(), by: row.name }]));
 }
 
 export async function addReviewEvent(sql: Sql, declarationId: string, action: ReviewAction, userId: string, reasons: ReviewReason[] = []): Promise<void> {

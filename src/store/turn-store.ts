@@ -3,6 +3,8 @@ import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
 import type { CachedDeclaration } from './declaration-cache.ts';
 import type { Sql, Statement } from './sql.ts';
+import { lastYearColumn, type LastYearRead } from './last-year-store.ts';
+import type { LastYearSources } from '../flow/earlier-flows.ts';
 
 /**
  * The message path's reads and writes, in plain SQL: lock the chat, read everything the message needs in one
@@ -60,14 +62,18 @@ interface DeclarationRow {
   answers: { q: string; v: unknown; s: boolean; n: string | null; by: string | null; name: string | null; at: string }[] | null;
   statuses: Record<string, string> | null;
   cursor: { sectionId: string | null; snapshots: Record<string, unknown>; updatedAt: string } | null;
+  assignments: Record<string, { userId: string; name: string }> | null;
+  lastYear: LastYearRead | null;
 }
 
 /**
- * The select list reading a declaration (`d`), its answers with who changed them, its sections' statuses and `u`'s
- * cursor. `known` is a revision of that declaration the caller holds (or NULL): at that revision the answers and
- * statuses are not read again (they come back NULL).
+ * The select list reading a declaration (`d`), its answers with who changed them, its sections' statuses, who fills
+ * which section (a few rows, read every time: an assignment does not change the revision) and `u`'s cursor. `known`
+ * is a revision of that declaration the caller holds (or NULL): at that revision the answers and statuses are not read
+ * again (they come back NULL), nor are last year's answers (src/store/last-year-store.ts, by the earlier flows in
+ * `sources`).
  */
-const declarationColumns = (d: string, u: string, known: string) => `
+const declarationColumns = (d: string, u: string, known: string, sources: string) => `
   (SELECT json_build_object('id', d."id", 'flowId', d."flowId", 'organisationId', d."organisationId", 'status', d."status",
                             'currentSectionId', d."currentSectionId", 'revision', d."revision", 'orgExtra', o."extra", 'district', o."district")
      FROM "Declaration" d JOIN "Organisation" o ON o."id" = d."organisationId" WHERE d."id" = ${d}) AS "declaration",
@@ -79,7 +85,10 @@ const declarationColumns = (d: string, u: string, known: string) => `
   (SELECT json_object_agg(sp."sectionId", sp."status") FROM "SectionProgress" sp
     WHERE sp."declarationId" = ${d} AND NOT EXISTS (SELECT 1 FROM "Declaration" k WHERE k."id" = ${d} AND k."revision" = ${known})) AS "statuses",
   (SELECT json_build_object('sectionId', c."sectionId", 'snapshots', c."snapshots", 'updatedAt', c."updatedAt")
-     FROM "OperatorCursor" c WHERE c."userId" = ${u} AND c."declarationId" = ${d}) AS "cursor"`;
+     FROM "OperatorCursor" c WHERE c."userId" = ${u} AND c."declarationId" = ${d}) AS "cursor",
+  (SELECT json_object_agg(sa."sectionId", json_build_object('userId', sa."userId", 'name', su."displayName"))
+     FROM "SectionAssignment" sa JOIN "User" su ON su."id" = sa."userId" WHERE sa."declarationId" = ${d}) AS "assignments",
+  ${lastYearColumn(d, sources, known)}`;
 
 function declarationState(row: DeclarationRow & { known?: boolean }, cached?: CachedDeclaration): DeclarationState | null {
   const d = row.declaration;
@@ -106,6 +115,8 @@ function declarationState(row: DeclarationRow & { known?: boolean }, cached?: Ca
     answers,
     authors,
     statuses: reuse ? reuse.statuses : (row.statuses ?? {}),
+    assignments: row.assignments ?? {},
+    lastYear: reuse ? reuse.lastYear : row.lastYear,
     cursor: row.cursor,
   });
 }
@@ -114,7 +125,7 @@ function declarationState(row: DeclarationRow & { known?: boolean }, cached?: Ca
  * Everything one message needs, in one statement: the key, the person, the declaration, its answers, their cursor —
  * the answers and statuses only when `known` is not the declaration's revision now.
  */
-export function readStatement(channel: string, externalId: string, key: string, known?: CachedDeclaration): Statement {
+export function readStatement(channel: string, externalId: string, key: string, known?: CachedDeclaration, sources: LastYearSources = {}): Statement {
   return {
     text: `WITH me AS (SELECT ci."id", ci."userId", ci."activeDeclarationId" FROM "ChatIdentity" ci WHERE ci."channel" = $1::text AND ci."externalId" = $2::text)
       SELECT
@@ -125,9 +136,9 @@ export function readStatement(channel: string, externalId: string, key: string, 
                                   'scopes', (SELECT coalesce(json_agg(json_build_object('flowId', s."flowId", 'district', s."district", 'organisationId', s."organisationId")), '[]')
                                                FROM "CoordinatorScope" s WHERE s."userId" = ci."userId"))
            FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId" WHERE ci."id" = (SELECT "id" FROM me)) AS "person",
-        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4::text THEN $5::int END)`)}`,
+        ${declarationColumns('(SELECT "activeDeclarationId" FROM me)', '(SELECT "userId" FROM me)', `(CASE WHEN (SELECT "activeDeclarationId" FROM me) = $4::text THEN $5::int END)`, '$6::jsonb')}`,
     // The known revision counts only for the declaration it was read from.
-    params: [channel, externalId, key, known?.declarationId ?? null, known?.revision ?? null],
+    params: [channel, externalId, key, known?.declarationId ?? null, known?.revision ?? null, JSON.stringify(sources)],
     name: 'shenbao_read_turn',
   };
 }
@@ -139,9 +150,9 @@ export function turnData(row: Record<string, unknown>, cached?: CachedDeclaratio
   return { seen: r.seen, person: r.person, declaration: declarationState(r, cached) };
 }
 
-/** A declaration just opened in this transaction (locked by the caller), as `userId` sees it. */
-export async function loadDeclaration(sql: Sql, declarationId: string, userId: string): Promise<DeclarationState> {
-  const [row] = await sql.query<DeclarationRow>(`SELECT ${declarationColumns('$1', '$2', 'NULL')}`, [declarationId, userId]);
+/** A declaration just opened in this transaction (locked by the caller), as `userId` sees it (with last year's answers from `sources`). */
+export async function loadDeclaration(sql: Sql, declarationId: string, userId: string, sources: LastYearSources = {}): Promise<DeclarationState> {
+  const [row] = await sql.query<DeclarationRow>(`SELECT ${declarationColumns('$1', '$2', 'NULL', '$3::jsonb')}`, [declarationId, userId, JSON.stringify(sources)]);
   return declarationState(row)!;
 }
 

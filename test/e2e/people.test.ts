@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChat, TODAY, type ChatHarness } from '../support/chat.ts';
-import { addPerson, addScope, createInvitation, ensureOrganisation } from '../../src/store/people-store.ts';
+import { addPerson, addScope, bootstrapStaffCode, createInvitation, ensureOrganisation } from '../../src/store/people-store.ts';
 import { getFlow } from '../../src/flow/loader.ts';
 
 /**
@@ -92,5 +92,81 @@ describe('the role × command matrix', () => {
     expect(await s(ORG4.unit)).toContain('第 1/26 题');
     expect(await s('是')).toContain('只能查看和审核，不能修改');
     expect(await s(`邀请码 ${ORG4.unit}`)).toMatch(/的邀请码：SB/);
+  });
+
+  it('分工 and 谁填的: an operator in their own unit, a coordinator in reach and staff; another unit’s people are never offered; an unbound person is asked to bind', async () => {
+    const a = as('operator-a');
+    expect(await a('分工 第1节 我')).toContain('已将 【一】基本情况 分工给 您自己');
+    expect(await a('谁填的 1')).toMatch(/【一】1 单位名称 的修改记录（共 1 次[^\n]*\n1\. .*operator-a（test）/);
+    // operator-b works on the other unit: its sections and its operators only.
+    const b = as('operator-b');
+    const theirs = await b('分工');
+    expect(theirs).toContain('1. 【一】基本情况　未指定');
+    expect(theirs).toContain('本单位的填报人：operator-b。');
+    expect(await b('分工 第1节 operator-a')).toContain('本单位的填报人中没有“operator-a”');
+    // The coordinator of 昌平区 assigns in a unit of the district; the operator is told.
+    const c = as('coordinator');
+    await c(ORG1.unit);
+    expect(await c('分工 第2节 operator-a')).toContain('已将 【二】经营服务情况 分工给 operator-a，已通知本单位的 1 位填报人');
+    expect(await chat.deliver('operator-a')).toContain('【二】经营服务情况 分工给您负责填写');
+    expect(await c('谁填的 【一】1')).toContain('operator-a（test）');
+    // Staff may too (nobody is bound to 鼎石天元 yet: they are told how people bind).
+    expect(await as('staff')('分工 第1节 张三')).toContain('本单位还没有绑定的填报人');
+    const stranger = as('stranger');
+    expect(await stranger('分工')).toContain('请先发送贵单位的邀请码');
+    expect(await stranger('谁填的 1')).toContain('请先发送贵单位的邀请码');
+  });
+  it('申报活动 and 提醒: staff open a campaign, a coordinator cannot; a coordinator reminds in reach only; to operators and strangers these words are no commands', async () => {
+    expect(await as('coordinator')('新建活动 北京基地 12月15日')).toContain('申报活动由主管部门创建');
+    expect(await as('staff')('新建活动 北京基地 12月15日')).toContain('已创建申报活动');
+    expect(await as('coordinator')('活动')).toContain('进行中的申报活动');
+    expect(await as('coordinator')(`提醒 ${ORG1.unit}`)).toContain(`已提醒“${ORG1.unit}”的 1 位填报人`);
+    expect(await chat.deliver('operator-a')).toContain('⏰ 申报提醒');
+    expect(await as('coordinator')(`提醒 ${ORG4.unit}`)).toContain('不在您负责的范围内');
+    expect(await as('staff')(`提醒 ${ORG2.unit}`)).toContain(`已提醒“${ORG2.unit}”的 1 位填报人`);
+    expect(await as('operator-b')(`提醒 ${ORG1.unit}`)).not.toContain('已提醒');
+    expect(await chat.deliver('operator-a')).toBe('');
+    expect(await as('operator-b')('新建活动 北京基地 12月15日')).not.toContain('已创建');
+    expect(await as('stranger')('活动')).toContain('“活动”不是邀请码。请先发送贵单位的邀请码');
+  });
+  it('进度汇总 and 导出全部: a coordinator sees their district only, staff everything; an operator is pointed to 进度', async () => {
+    const c = await as('coordinator')('进度汇总');
+    expect(c).toContain('昌平区');
+    expect(c).not.toContain('大兴区');
+    expect(await as('staff')('进度汇总')).toContain('大兴区');
+    expect(await as('operator-a')('进度汇总')).toContain('进度');
+    expect(await as('operator-a')('进度汇总')).not.toContain('大兴区');
+    const exported = await chat.views('导出全部', { user: 'coordinator' });
+    expect(exported.some((v) => v.kind === 'file')).toBe(true);
+    expect(await as('operator-a')('导出全部')).not.toContain('.xlsx');
+  });
+});
+
+describe('coordinators and staff join by code', () => {
+  it('staff make a coordinator’s code for a district; whoever sends it becomes that coordinator; nobody else may make one', async () => {
+    expect(await as('coordinator')('协调人邀请码 大兴区')).toContain('协调人和工作人员的邀请码由主管部门生成');
+    expect(await as('staff')('协调人邀请码 火星区')).toContain('没有看懂“火星区”');
+    const made = await as('staff')('协调人邀请码 大兴区');
+    expect(made).toContain('协调人（负责：大兴区（全部项目））的邀请码：');
+    const code = made.match(/SB[2-9A-Z]{8}/)![0];
+    expect(await as('daxing')(code)).toContain('绑定成功：您现在是协调人');
+    expect(await as('daxing')(`提醒 ${ORG4.unit}`)).not.toContain('不在您负责的范围内');
+    expect(await as('daxing')(`提醒 ${ORG1.unit}`)).toContain('不在您负责的范围内');
+    expect(await as('someone-new')(code)).toContain('已经被使用过');
+    const staffCode = (await as('staff')('工作人员邀请码')).match(/SB[2-9A-Z]{8}/)![0];
+    expect(await as('bureau-2')(staffCode)).toContain('您现在是主管部门工作人员');
+    expect(await as('bureau-2')(`邀请码 ${ORG4.unit}`)).toMatch(/的邀请码：SB/);
+  });
+
+  it('a new deployment prints one staff code until someone uses it', async () => {
+    const fresh = await openChat({ trusted: false });
+    try {
+      const first = await bootstrapStaffCode(fresh.db.sql, TODAY);
+      expect((await bootstrapStaffCode(fresh.db.sql, TODAY))?.code).toBe(first!.code);
+      expect(await fresh.say(first!.code, { user: 'first-staff' })).toContain('您现在是主管部门工作人员');
+      expect(await bootstrapStaffCode(fresh.db.sql, TODAY)).toBeNull();
+    } finally {
+      await fresh.close();
+    }
   });
 });

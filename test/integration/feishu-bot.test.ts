@@ -10,6 +10,7 @@ import { Router } from '../../src/bot/router.ts';
 import { getFlow } from '../../src/flow/loader.ts';
 import { FileStore } from '../../src/files/file-store.ts';
 import { pushText } from '../../src/bot/push.ts';
+import { enqueuePush } from '../../src/store/outbox-store.ts';
 import { apiCalls } from '../../src/store/api-usage.ts';
 import { feishuConfig, startFeishu, type RunningFeishu } from '../../src/channels/feishu/start.ts';
 import { SECTION_ONE, TODAY } from '../support/chat.ts';
@@ -189,6 +190,16 @@ describe('Feishu over the long connection', () => {
     op.skip();
     expect(logs.join('\n')).not.toContain(standin.appSecret);
   }, 60_000);
+
+  it('sends a reminder with its own id as uuid, so the same reminder written twice is shown once', async () => {
+    const user = standin.user({ name: '周五' });
+    const views = [{ kind: 'text', text: '⏰ 申报提醒：测试' }];
+    // The outbox never holds a reminder twice; this is the platform's own guard behind it (Feishu keeps a uuid 1 h).
+    for (let i = 0; i < 2; i++) await enqueuePush(db.sql, { channel: 'feishu', chatId: user.chatId, views, sendKey: 'reminder-0001-0' });
+    running.channel.sender.kick();
+    await expect.poll(() => standin.calls.filter((c) => (c.body as { uuid?: string } | null)?.uuid === 'reminder-0001-0-0').length, { timeout: 5000 }).toBe(2);
+    expect(user.messages()).toHaveLength(1);
+  });
 
   it('handles a message pushed three times once', async () => {
     const user = standin.user({ name: '李四' });

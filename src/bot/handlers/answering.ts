@@ -4,6 +4,7 @@ import { may, refusal } from '../permissions.ts';
 import { questionTitle } from '../../engine/format.ts';
 import { openRequired } from '../../engine/section-machine.ts';
 import { prefillOf } from '../../engine/assess-answer.ts';
+import { lastYearOffer } from '../../engine/last-year.ts';
 import { sectionLabel } from '../render.ts';
 import { feedback, say } from '../views.ts';
 
@@ -48,8 +49,8 @@ export const answering: Handler = async (ctx, next) => {
       const { phase, questionId } = c.position();
       if (phase === 'review' || phase === 'done' || phase === 'carrying') return ctx.reply(...c.respond(c.turn({ type: 'CONFIRM' })));
       const question = questionId ? c.loaded.questions.get(questionId) : undefined;
-      // 确认 confirms what is waiting for it (a computed value, a matrix, a yes/no, the directory's value); it is never a text answer.
-      if (phase === 'explaining' || phase === 'confirming' || (question && question.type !== 'text') || (question && prefillOf(question, c.env))) {
+      // 确认 confirms what is waiting for it (a computed value, a matrix, a yes/no, the directory's or last year's value); it is never a text answer.
+      if (phase === 'explaining' || phase === 'confirming' || (question && question.type !== 'text') || (question && (prefillOf(question, c.env) || (!c.answers[question.id] && lastYearOffer(c.loaded, question, c.env))))) {
         return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: ctx.text })));
       }
       const open = openRequired(c.loaded, c.current, c.answers, c.env);

@@ -3,7 +3,8 @@ import { may, refusal } from '../permissions.ts';
 import { findOrganisations, describeMatch, matchOf, organisationOf } from '../onboarding.ts';
 import { feedback, say } from '../views.ts';
 import { begin } from './onboarding.ts';
-import { INVITATION, createInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation } from '../../store/people-store.ts';
+import { INVITATION, createInvitation, createRoleInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation, type ScopeGrant } from '../../store/people-store.ts';
+import { readScope } from '../scope-words.ts';
 
 /**
  * Binding people to organisations: an operator sends the one-time code a coordinator or staff gave them and is bound to
@@ -12,6 +13,8 @@ import { INVITATION, createInvitation, ensureOrganisation, normaliseCode, organi
 export const invitations: Handler = async (ctx, next) => {
   const code = normaliseCode(ctx.text);
   if (INVITATION.test(code)) return redeem(ctx, code);
+  const role = ctx.text.trim().match(/^(协调人|工作人员)邀请码\s*([\s\S]*)$/);
+  if (role && ctx.person.role !== 'operator') return issueRole(ctx, role[1] === '协调人' ? 'coordinator' : 'staff', role[2].trim());
   const asked = ctx.text.trim().match(/^(?:邀请码|生成邀请码|invite)\s*(.*)$/i);
   if (asked && ctx.person.role !== 'operator') return issue(ctx, asked[1].trim());
   return next();
@@ -29,6 +32,12 @@ async function redeem(ctx: TurnContext, code: string): Promise<void> {
       used: `邀请码“${code}”已经被使用过（每个邀请码只能使用一次）。请联系协调人为您单独生成一个。`,
     }[result.reason];
     return ctx.reply(feedback('refused', said));
+  }
+  if (result.role !== 'operator') {
+    const what = result.role === 'staff' ? '主管部门工作人员，可查看全部单位、管理人员和申报活动' : '协调人';
+    return ctx.reply(
+      feedback('saved', `绑定成功：您现在是${what}。发送“进度汇总”查看${result.role === 'staff' ? '各单位' : '所负责单位'}的进度，“待审核”查看等待审核的申报，“活动”查看申报活动，“邀请码 单位名”为单位生成填报人邀请码。`),
+    );
   }
   ctx.person.organisations.push(result.organisationId);
   const match = await matchOf(ctx.sql, ctx.flows, result.organisationId);
@@ -54,4 +63,24 @@ async function issue(ctx: TurnContext, name: string): Promise<void> {
   const entry = matches[0].entry;
   const { code, expiresAt } = await createInvitation(ctx.sql, id, ctx.person.userId, 7, ctx.now);
   ctx.reply(say(`“${entry.unit}”的邀请码：${code}\n${WHEN.format(expiresAt)}前有效，只能使用一次。请转给该单位的填报人：在 Telegram 或飞书中把邀请码发给申报助手即可绑定。每位填报人需要一个邀请码。`));
+}
+
+/** `协调人邀请码 <范围>` / `工作人员邀请码`: staff make a code that gives its sender that role (and a coordinator's reach). */
+async function issueRole(ctx: TurnContext, role: 'coordinator' | 'staff', words: string): Promise<void> {
+  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}协调人和工作人员的邀请码由主管部门生成。`));
+  let grants: ScopeGrant[] = [];
+  let labels: string[] = [];
+  if (role === 'coordinator') {
+    const scope = readScope([...ctx.flows.values()], words);
+    if (!scope.ok) return ctx.reply(feedback('refused', scope.problem));
+    grants = scope.grants.map((g) => g.grant);
+    labels = scope.grants.map((g) => g.label);
+    for (const unit of scope.units) {
+      grants.push({ organisationId: await ensureOrganisation(ctx.sql, organisationOf(unit)) });
+      labels.push(unit.entry.unit);
+    }
+  }
+  const { code, expiresAt } = await createRoleInvitation(ctx.sql, role, grants, ctx.person.userId, 7, ctx.now);
+  const who = role === 'staff' ? '主管部门工作人员' : `协调人（负责：${labels.join('、')}）`;
+  ctx.reply(say(`${who}的邀请码：${code}\n${WHEN.format(expiresAt)}前有效，只能使用一次。请转给本人：在 Telegram 或飞书中把邀请码发给申报助手即成为${role === 'staff' ? '工作人员' : '协调人'}。`));
 }

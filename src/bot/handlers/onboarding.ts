@@ -5,6 +5,8 @@ import { may, refusal } from '../permissions.ts';
 import { organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
 import { say } from '../views.ts';
+import { lastYearWelcome } from '../last-year.ts';
+import { lastYearSources } from '../../flow/earlier-flows.ts';
 
 /**
  * No declaration open: greet; open the one organisation a bound operator has; otherwise find the unit in the
@@ -33,6 +35,8 @@ export const onboarding: Handler = async (ctx, next) => {
   if (matches.length === 1) return begin(ctx, matches[0]);
   if (matches.length === 0) {
     ctx.chatState = { step: 'await_unit' };
+    // Someone who can only bind with a code is not sent looking for a name that would not open anything anyway.
+    if (!mayOpenByName(ctx)) return ctx.reply(say(`“${trimmed.slice(0, 20)}”不是邀请码。请先发送贵单位的邀请码（SB 开头的 10 位字母数字，由主管部门或协调人提供）来绑定单位。`));
     return ctx.reply(say(`名录中没有找到“${trimmed.slice(0, 40)}”。请发送与名录一致的单位全称（可以只写其中一段，例如“首冶新元”），我会列出相近的单位供您选择。`));
   }
   const shown = matches.slice(0, 10);
@@ -58,7 +62,7 @@ export async function begin(ctx: TurnContext, match: Match): Promise<void> {
     ctx.chatState = { step: 'await_unit' };
     return ctx.reply(say(refusal(ctx, 'open')));
   }
-  const { declaration, existed } = await openDeclaration(ctx.sql, { ...organisation, userId: ctx.person.userId });
+  const { declaration, existed } = await openDeclaration(ctx.sql, { ...organisation, userId: ctx.person.userId }, lastYearSources(ctx.flows));
   ctx.declaration = declaration;
   ctx.activeDeclarationId = declaration.id;
   ctx.chatState = {};
@@ -67,5 +71,7 @@ export async function begin(ctx: TurnContext, match: Match): Promise<void> {
     existed ? '贵单位的申报已经开始过，我们从上次停下的地方继续。' : `申报表共 ${loaded.flow.sections.length} 个部分，我们从第一部分开始。随时可回复“帮助”查看可用的说法。`,
   ].join('\n');
   const conversation = Conversation.of(ctx);
-  ctx.reply(say(intro), ...conversation.respond(conversation.turn()));
+  // The organisation declared the programme before: said once, when its declaration is first opened.
+  const lastYear = existed ? undefined : lastYearWelcome(loaded, conversation.env);
+  ctx.reply(say(lastYear ? `${intro}\n${lastYear}` : intro), ...conversation.respond(conversation.turn()));
 }

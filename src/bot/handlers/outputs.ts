@@ -5,11 +5,12 @@ import { feedback, say, type View } from '../views.ts';
 import { evidenceChecklist } from '../../rules/evidence.ts';
 import { declarationFiles, unitNamed } from '../../exports/declaration-files.ts';
 import { evidenceProvisions, recordFile } from '../../store/file-records.ts';
+import { answerChanges } from '../../store/history-store.ts';
 import { activeJob, enqueueJob } from '../../store/job-store.ts';
 import { tablesOf } from './tables.ts';
 
 /**
- * What the operator walks away with: 导出 sends the filled workbook and the report draft at once; 打包 queues the
+ * What the operator walks away with: 导出 sends the filled workbook (with its 修改记录) and the report draft at once; 打包 queues the
  * evidence package (long work, done by the job runner, its progress shown in the chat).
  */
 export const outputs: Handler = allowed('read', async (ctx, next) => {
@@ -26,7 +27,9 @@ export const outputs: Handler = allowed('read', async (ctx, next) => {
 async function exportFiles(ctx: TurnContext): Promise<View[]> {
   const c = Conversation.of(ctx);
   const checklist = evidenceChecklist(c.loaded, c.answers, c.scope(), await evidenceProvisions(ctx.sql, c.state.id));
-  const documents = await declarationFiles({ loaded: c.loaded, answers: c.answers, tables: await tablesOf(ctx), env: c.env, checklist, ...unitNamed(c.loaded, c.env.org), today: ctx.today });
+  // Every change of every answer, for the workbook's 修改记录 (who answered what and when): one query.
+  const { changes: history } = await answerChanges(ctx.sql, c.state.id, { order: 'oldest' });
+  const documents = await declarationFiles({ loaded: c.loaded, answers: c.answers, tables: await tablesOf(ctx), env: c.env, checklist, ...unitNamed(c.loaded, c.env.org), today: ctx.today, history });
   const views: View[] = [];
   for (const document of documents) {
     const stored = await ctx.files.putBuffer(document.bytes);

@@ -78,7 +78,7 @@ export class FeishuChannel {
   constructor(private readonly options: FeishuChannelOptions) {
     this.client = new Client({ appId: options.appId, appSecret: options.appSecret, domain: options.domain, logger: QUIET, httpInstance: this.countingHttp() });
     this.pacer = new Pacer(options.pacing ?? { perChatMs: 200, perSecond: 50 });
-    this.sender = new OutboxSender({ sql: options.sql, channel: 'feishu', deliver: (chatId, views, entry) => this.deliver(chatId, views, entry.id), pollMs: options.pollMs, log: options.log });
+    this.sender = new OutboxSender({ sql: options.sql, channel: 'feishu', deliver: (chatId, views, entry) => this.deliver(chatId, views, entry), pollMs: options.pollMs, log: options.log });
     this.dispatcher = new EventDispatcher({ encryptKey: options.encryptKey, verificationToken: options.verificationToken, logger: QUIET }).register({
       'im.message.receive_v1': (data: unknown) => this.onMessage(data),
       'card.action.trigger': (data: unknown) => this.onClick(data),
@@ -260,11 +260,12 @@ export class FeishuChannel {
   }
 
   /** Lays a reply out as cards (and files) and sends it; throws when Feishu did not take it, so the outbox retries. */
-  async deliver(chatId: string, views: View[], entryId: string): Promise<void> {
+  async deliver(chatId: string, views: View[], entry: { id: string; key?: string }): Promise<void> {
     try {
       for (const [i, out] of renderFeishu(views).entries()) {
-        // The same entry sent again (after a crash or a failed part) is shown once: Feishu keeps a uuid for an hour.
-        const uuid = `shenbao-${entryId}-${i}`;
+        // The same entry sent again (after a crash or a failed part) is shown once: Feishu keeps a uuid for an hour. A
+        // reminder's entry uses the reminder's own key, so a reminder written twice is still shown once.
+        const uuid = `${entry.key ?? `shenbao-${entry.id}`}-${i}`;
         if (out.kind === 'card') this.remember(await this.send(chatId, 'interactive', out.card, uuid), out.card);
         else if (out.kind === 'progress') await this.showProgress(chatId, out.key, out.card, uuid);
         else await this.sendFile(chatId, out.file, uuid);

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import yazl from 'yazl';
 import { DEFAULT_ARCHIVE_LIMITS, inspectArchive, type ArchiveLimits, type ArchiveRefusalCode } from '../../files/archive-guard.ts';
@@ -191,4 +191,25 @@ export async function editWorkbook(source: Buffer | string, edit: (workbook: Exc
   await workbook.xlsx.load(inspected.bytes as unknown as ExcelJS.Buffer);
   edit(workbook);
   return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/**
+ * A streaming workbook written into memory: rows are written out as each sheet is committed (a big table never sits
+ * in exceljs's model whole); `finish()` commits the workbook and gives its bytes.
+ */
+export function streamingWorkbook(): { workbook: ExcelJS.stream.xlsx.WorkbookWriter; finish(): Promise<Buffer> } {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const drained = new Promise((resolve, reject) => out.on('end', resolve).on('error', reject));
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
+  workbook.creator = '申报助手';
+  return {
+    workbook,
+    async finish() {
+      await workbook.commit();
+      await drained;
+      return Buffer.concat(chunks);
+    },
+  };
 }

@@ -1,7 +1,9 @@
-import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { streamingWorkbook } from './workbook-io.ts';
 import type { LoadedFlow } from '../../flow/loader.ts';
 import { formatStored, questionTitle } from '../../engine/format.ts';
+import { channelName, chinaFullTime, formatChangedValue } from '../../engine/format-change.ts';
+import type { RecordedChange } from '../../store/history-store.ts';
 import { buildScope, type Env } from '../../engine/scope.ts';
 import type { Answers, TableValue } from '../../engine/values.ts';
 import { evidenceChecklist, type EvidenceItem } from '../../rules/evidence.ts';
@@ -30,15 +32,21 @@ export interface DeclarationWorkbookInput {
   verdicts?: Verdict[];
   /** Default: built from the answers, with no files recorded. */
   checklist?: EvidenceItem[];
+  /**
+   * Every recorded change of an answer, oldest first, for the 修改记录 sheet; without it (a headless export has no
+   * history) the sheet is left out.
+   */
+  history?: RecordedChange[];
 }
 
 export const FORM_SHEET = '填报信息';
 export const THRESHOLD_SHEET = '门槛条件';
 export const EVIDENCE_SHEET = '证明材料';
+export const HISTORY_SHEET = '修改记录';
 
 const thin = { style: 'thin' } as const;
 const BORDER: Partial<ExcelJS.Borders> = { top: thin, left: thin, bottom: thin, right: thin };
-const STYLE = {
+export const STYLE = {
   title: { font: { bold: true, size: 14 }, alignment: { horizontal: 'center', vertical: 'middle' } },
   subtitle: { font: { color: { argb: 'FF595959' } }, alignment: { horizontal: 'left', vertical: 'middle' } },
   header: { font: { bold: true }, alignment: { horizontal: 'center', vertical: 'middle', wrapText: true }, border: BORDER, fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } } },
@@ -49,9 +57,9 @@ const STYLE = {
 } satisfies Record<string, Partial<ExcelJS.Style>>;
 
 /** A plain list sheet: a title, a header, rows; each column with its width and style. */
-interface ListColumn { header: string; width: number; style: Partial<ExcelJS.Style> }
+export interface ListColumn { header: string; width: number; style: Partial<ExcelJS.Style> }
 
-function listSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, title: string, subtitle: string, columns: ListColumn[]): {
+export function listSheet(workbook: ExcelJS.stream.xlsx.WorkbookWriter, name: string, title: string, subtitle: string, columns: ListColumn[]): {
   sheet: ExcelJS.Worksheet;
   add(values: (string | number | null)[], style?: Partial<ExcelJS.Style>): void;
 } {
@@ -103,12 +111,7 @@ export async function declarationWorkbook(input: DeclarationWorkbookInput): Prom
   const verdicts = input.verdicts ?? evaluateThresholds(loaded, answers, scope);
   const checklist = input.checklist ?? evidenceChecklist(loaded, answers, scope);
 
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const drained = new Promise((resolve, reject) => out.on('end', resolve).on('error', reject));
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
-  workbook.creator = '申报助手';
+  const { workbook, finish } = streamingWorkbook();
   const generated = `由申报助手生成于 ${env.today}`;
 
   const form = listSheet(workbook, FORM_SHEET, `${flow.title}：填报信息`, generated, [
@@ -167,8 +170,38 @@ export async function declarationWorkbook(input: DeclarationWorkbookInput): Prom
   });
   evidence.sheet.commit();
 
+  // Who changed what and when: after the sheets to file, so their layout and order stay the seed's.
+  if (input.history) {
+    const history = listSheet(workbook, HISTORY_SHEET, `${flow.title}：修改记录`, `${generated}；时间为北京时间，按修改先后排列`, [
+      { header: '部分', width: 18, style: STYLE.text },
+      { header: '题号', width: 12, style: STYLE.centred },
+      { header: '题目', width: 36, style: STYLE.text },
+      { header: '原值', width: 30, style: STYLE.text },
+      { header: '新值', width: 30, style: STYLE.text },
+      { header: '情况说明', width: 30, style: STYLE.text },
+      { header: '修改人', width: 12, style: STYLE.centred },
+      { header: '时间', width: 17, style: STYLE.centred },
+      { header: '渠道', width: 10, style: STYLE.centred },
+    ]);
+    if (input.history.length === 0) history.add(['尚无修改记录。', null, null, null, null, null, null, null, null], STYLE.subtitle);
+    for (const h of input.history) {
+      const question = loaded.questions.get(h.questionId);
+      const section = question && loaded.sectionOf.get(question.id);
+      history.add([
+        section ? `${section.ref}${section.title}` : '',
+        question?.ref ?? h.questionId,
+        question ? questionTitle(question) : h.questionId,
+        formatChangedValue(loaded, question, h.oldValue, 'old'),
+        formatChangedValue(loaded, question, h.newValue, 'new'),
+        h.note,
+        h.name ?? '（未知）',
+        chinaFullTime(h.at),
+        channelName(h.channel),
+      ]);
+    }
+    history.sheet.commit();
+  }
+
   lists.writeSheet(workbook as unknown as { addWorksheet(name: string, options?: Partial<ExcelJS.AddWorksheetOptions>): ExcelJS.Worksheet });
-  await workbook.commit();
-  await drained;
-  return Buffer.concat(chunks);
+  return finish();
 }
