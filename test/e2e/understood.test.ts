@@ -95,6 +95,15 @@ describe('misread: negations, text that starts like a command, 确认 and 修改
     expect(await value('unit_nature')).toBeUndefined();
   });
 
+  it('确认 is no answer to a yes/no question offering nothing: “是否受到处罚？” “确认” saves nothing', async () => {
+    const asked = await sectionOneUpTo(9);
+    expect(asked).toContain('近两年内是否受到刑事处罚或严重行政处罚');
+    expect(await chat.say('确认')).toContain('“确认”不能作为这道是否题的答案，请回答“是”或“否”');
+    expect(await value('criminal_penalty')).toBeUndefined();
+    expect(await chat.say('否')).toContain('是否存在严重失信行为');
+    expect(await value('criminal_penalty')).toBe(false);
+  });
+
   it('text beginning with 去 or 改 is an answer; 修改 alone asks what to change; 确认 is not a text answer', async () => {
     await sectionOneUpTo(18); // 【一】12 经营地址
     expect(await chat.say('确认')).toContain('“确认”不能作为本题的答案');
