@@ -1,3 +1,4 @@
+import { monthDay, whenText } from './deadline-text.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
 import { isoMinuteInChina } from '../engine/today.ts';
 import { isBehind, readyToSubmit, STAGES, STAGE_LABEL, type Stage, type Standing } from '../rules/standing.ts';
@@ -32,15 +33,13 @@ const COMMAND = '进度汇总';
 /** “北京市小型微型企业创业创新示范基地 2023年度”: the programme as the flow names it, short enough for a line. */
 export const programmeName = (loaded: LoadedFlow) => `${loaded.flow.programme} ${loaded.flow.year}年度`;
 
-const monthDay = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
 const when = (iso: string) => {
   const t = isoMinuteInChina(new Date(iso));
   return `${monthDay(t)} ${t.slice(11)}`;
 };
 
 function campaignLine(c: CampaignInfo): string {
-  const left = c.daysLeft === 0 ? '今天截止' : `还有 ${c.daysLeft} 天`;
-  return `申报轮次“${c.name}”${monthDay(c.deadline)}截止（${left}）`;
+  return `申报活动“${c.name}”${whenText(c.deadline, c.daysLeft)}`;
 }
 
 /** Sections by their numbers only, as a listing line has room for: “【二】【三】”, or “二、三” where the form numbers plainly. */

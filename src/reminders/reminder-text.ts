@@ -1,5 +1,6 @@
 import type { Standing } from '../rules/standing.ts';
 import { STAGE_LABEL, isBehind } from '../rules/standing.ts';
+import { whenText } from '../bot/deadline-text.ts';
 
 /**
  * What a reminder says: to an organisation's operators, exactly what is still missing in their declaration; to a
@@ -7,20 +8,12 @@ import { STAGE_LABEL, isBehind } from '../rules/standing.ts';
  * would read.
  */
 
-const MONTH_DAY = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
-
 /** How many items a list shows before “等 N 项”: a reminder read on a phone stays short. */
 const LISTED = 5;
 
 /** Items joined by `separator` (；for titles that hold 、 themselves), the first few and a count beyond them. */
 function listed(items: string[], unit = '项', separator = '、'): string {
   return items.length <= LISTED ? items.join(separator) : `${items.slice(0, LISTED).join(separator)}${separator === '、' ? '' : separator}等 ${items.length} ${unit}`;
-}
-
-export function whenText(deadline: string, daysLeft: number): string {
-  if (daysLeft === 0) return `今天（${MONTH_DAY(deadline)}）截止`;
-  if (daysLeft === 1) return `明天（${MONTH_DAY(deadline)}）截止`;
-  return `距截止（${MONTH_DAY(deadline)}）还有 ${daysLeft} 天`;
 }
 
 /** Who is responsible for a section (section assignments), when someone is. */

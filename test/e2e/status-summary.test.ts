@@ -217,7 +217,7 @@ describe('with a campaign open', () => {
     await createCampaign(chat.db.sql, { flowId: base.flow.id, name: '2023年度绩效评价', deadline: '2026-12-01', covers: { districts: ['海淀区'] } });
     const text = textOf(await asStaff('进度汇总 基地'));
     const covered = plans.filter((p) => p.loaded === base && districtOf(p) === '海淀区');
-    expect(text).toContain(`共 ${covered.length} 家\n申报轮次“2023年度绩效评价”12月1日截止（还有 10 天）\n${stageLine(covered)}`);
+    expect(text).toContain(`共 ${covered.length} 家\n申报活动“2023年度绩效评价”距截止（12月1日）还有 10 天\n${stageLine(covered)}`);
     const stages: Stage[] = covered.map(stageOfPlan);
     expect(stages.length).toBe(12);
   });

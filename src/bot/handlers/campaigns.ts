@@ -5,7 +5,7 @@ import { campaignName, readCampaignRequest } from '../campaign-request.ts';
 import { allCampaigns, closeCampaign, coveredEntries, createCampaign, daysBefore, daysUntil, openCampaigns } from '../../store/campaign-store.ts';
 import { reminderCounts } from '../../store/reminder-store.ts';
 import { clockText, reminderClockFromEnv } from '../../reminders/reminder-clock.ts';
-import { whenText } from '../../reminders/reminder-text.ts';
+import { monthDay, whenText } from '../deadline-text.ts';
 
 /**
  * Campaigns by chat, for staff and coordinators: `活动` lists the running ones with their deadline and reminders sent;
@@ -23,8 +23,6 @@ export const campaigns: Handler = async (ctx, next) => {
   return next();
 };
 
-const MONTH_DAY = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
-
 async function create(ctx: TurnContext, words: string): Promise<void> {
   if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}申报活动由主管部门创建。`));
   const request = readCampaignRequest([...ctx.flows.values()], words, ctx.today);
@@ -39,7 +37,7 @@ async function create(ctx: TurnContext, words: string): Promise<void> {
   });
   const count = coveredEntries(loaded, campaign.covers).length;
   const clock = reminderClockFromEnv();
-  const days = campaign.schedule.map((d) => daysBefore(deadline, d)).filter((day) => day >= ctx.today).map((day) => (day === deadline ? '截止当天' : MONTH_DAY(day)));
+  const days = campaign.schedule.map((d) => daysBefore(deadline, d)).filter((day) => day >= ctx.today).map((day) => (day === deadline ? '截止当天' : monthDay(day)));
   ctx.reply(
     feedback(
       'saved',
