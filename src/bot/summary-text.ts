@@ -1,6 +1,6 @@
 import { monthDay, whenText } from './deadline-text.ts';
 import type { LoadedFlow } from '../flow/loader.ts';
-import { isoMinuteInChina } from '../engine/today.ts';
+import { shortTimeInChina } from '../engine/today.ts';
 import { isBehind, readyToSubmit, STAGES, STAGE_LABEL, type Stage, type Standing } from '../rules/standing.ts';
 import { BEHIND_WORD, filterWords, type StageFilter, type SummaryFilter } from './summary-filter.ts';
 import { programmeKey } from './programme-words.ts';
@@ -33,10 +33,7 @@ const COMMAND = '进度汇总';
 /** “北京市小型微型企业创业创新示范基地 2023年度”: the programme as the flow names it, short enough for a line. */
 export const programmeName = (loaded: LoadedFlow) => `${loaded.flow.programme} ${loaded.flow.year}年度`;
 
-const when = (iso: string) => {
-  const t = isoMinuteInChina(new Date(iso));
-  return `${monthDay(t)} ${t.slice(11)}`;
-};
+const when = (iso: string) => shortTimeInChina(new Date(iso));
 
 function campaignLine(c: CampaignInfo): string {
   return `申报活动“${c.name}”${whenText(c.deadline, c.daysLeft)}`;

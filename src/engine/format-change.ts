@@ -25,11 +25,3 @@ const CHANNELS: Record<string, string> = { telegram: 'Telegram', feishu: '飞书
 /** The channel a change came through, as people call it. */
 export const channelName = (channel: string | null): string => (channel ? (CHANNELS[channel] ?? channel) : '—');
 
-const SHORT = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-const FULL = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-
-/** 11月21日 14:05 (Asia/Shanghai), for a chat line. */
-export const chinaShortTime = (at: Date): string => SHORT.format(at);
-
-/** 2026-11-21 14:05 (Asia/Shanghai), for a sheet that is read long after the year is over. */
-export const chinaFullTime = (at: Date): string => FULL.format(at);

@@ -12,3 +12,12 @@ const CHINA_MINUTE = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai
 export function isoMinuteInChina(date: Date): string {
   return CHINA_MINUTE.format(date);
 }
+
+/**
+ * “11月21日 14:05” (China's time), for a chat line. Built from the formatter above rather than a zh-CN one: Chinese
+ * month names make V8 load ICU's Chinese calendar data, about 9 MiB, in every process that formats a date.
+ */
+export function shortTimeInChina(date: Date): string {
+  const t = isoMinuteInChina(date);
+  return `${Number(t.slice(5, 7))}月${Number(t.slice(8, 10))}日 ${t.slice(11)}`;
+}

@@ -5,6 +5,7 @@ import { feedback, say } from '../views.ts';
 import { begin } from './onboarding.ts';
 import { INVITATION, createInvitation, createRoleInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation, type ScopeGrant } from '../../store/people-store.ts';
 import { readScope } from '../scope-words.ts';
+import { shortTimeInChina } from '../../engine/today.ts';
 
 /**
  * Binding people to organisations: an operator sends the one-time code a coordinator or staff gave them and is bound to
@@ -19,8 +20,6 @@ export const invitations: Handler = async (ctx, next) => {
   if (asked && ctx.person.role !== 'operator') return issue(ctx, asked[1].trim());
   return next();
 };
-
-const WHEN = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 async function redeem(ctx: TurnContext, code: string): Promise<void> {
   const result = await redeemInvitation(ctx.sql, code, ctx.person.userId, ctx.now);
@@ -62,7 +61,7 @@ async function issue(ctx: TurnContext, name: string): Promise<void> {
   const id = await ensureOrganisation(ctx.sql, organisation);
   const entry = matches[0].entry;
   const { code, expiresAt } = await createInvitation(ctx.sql, id, ctx.person.userId, 7, ctx.now);
-  ctx.reply(say(`“${entry.unit}”的邀请码：${code}\n${WHEN.format(expiresAt)}前有效，只能使用一次。请转给该单位的填报人：在 Telegram 或飞书中把邀请码发给申报助手即可绑定。每位填报人需要一个邀请码。`));
+  ctx.reply(say(`“${entry.unit}”的邀请码：${code}\n${shortTimeInChina(expiresAt)} 前有效，只能使用一次。请转给该单位的填报人：在 Telegram 或飞书中把邀请码发给申报助手即可绑定。每位填报人需要一个邀请码。`));
 }
 
 /** `协调人邀请码 <范围>` / `工作人员邀请码`: staff make a code that gives its sender that role (and a coordinator's reach). */
@@ -82,5 +81,5 @@ async function issueRole(ctx: TurnContext, role: 'coordinator' | 'staff', words:
   }
   const { code, expiresAt } = await createRoleInvitation(ctx.sql, role, grants, ctx.person.userId, 7, ctx.now);
   const who = role === 'staff' ? '主管部门工作人员' : `协调人（负责：${labels.join('、')}）`;
-  ctx.reply(say(`${who}的邀请码：${code}\n${WHEN.format(expiresAt)}前有效，只能使用一次。请转给本人：在 Telegram 或飞书中把邀请码发给申报助手即成为${role === 'staff' ? '工作人员' : '协调人'}。`));
+  ctx.reply(say(`${who}的邀请码：${code}\n${shortTimeInChina(expiresAt)} 前有效，只能使用一次。请转给本人：在 Telegram 或飞书中把邀请码发给申报助手即成为${role === 'staff' ? '工作人员' : '协调人'}。`));
 }

@@ -3,6 +3,7 @@ import { Conversation } from '../conversation.ts';
 import { may } from '../permissions.ts';
 import type { Unsupported } from '../messages.ts';
 import { say } from '../views.ts';
+import { shortTimeInChina } from '../../engine/today.ts';
 
 /**
  * What a platform can carry but the assistant cannot take (a sticker, a voice note, a location, an edited or forwarded
@@ -50,6 +51,5 @@ export const fileMissing = (name: string) => `文件“${name}”暂时无法发
 export function fileTooBigToSend(name: string, limitMb: number, link?: { url: string; expires: Date }): string {
   const size = `文件“${name}”超过 ${limitMb} MB，无法在对话中直接发送。`;
   if (!link) return `${size}请联系管理员用命令 shenbao export 导出后转交。`;
-  const until = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(link.expires);
-  return `${size}请在电脑浏览器中打开下面的链接下载（${until}前有效，请勿转发）：\n${link.url}`;
+  return `${size}请在电脑浏览器中打开下面的链接下载（${shortTimeInChina(link.expires)} 前有效，请勿转发）：\n${link.url}`;
 }

@@ -6,7 +6,8 @@ import { resolveQuestion } from '../targets.ts';
 import { feedback, say } from '../views.ts';
 import { normalise } from '../../engine/parse-answer.ts';
 import { questionTitle } from '../../engine/format.ts';
-import { channelName, chinaShortTime, formatChangedValue } from '../../engine/format-change.ts';
+import { channelName, formatChangedValue } from '../../engine/format-change.ts';
+import { shortTimeInChina } from '../../engine/today.ts';
 import { answerChanges } from '../../store/history-store.ts';
 
 /**
@@ -76,7 +77,7 @@ async function history(ctx: TurnContext, question: Question, page: number): Prom
   changes.forEach((h, i) => {
     const from = formatChangedValue(c.loaded, question, h.oldValue, 'old');
     const to = formatChangedValue(c.loaded, question, h.newValue, 'new');
-    lines.push(`${(p - 1) * PAGE + i + 1}. ${chinaShortTime(h.at)}　${h.name ?? '（未知）'}（${channelName(h.channel)}）：${short(from)} → ${short(to)}`);
+    lines.push(`${(p - 1) * PAGE + i + 1}. ${shortTimeInChina(h.at)}　${h.name ?? '（未知）'}（${channelName(h.channel)}）：${short(from)} → ${short(to)}`);
     if (h.note) lines.push(`　　情况说明：${short(h.note)}`);
   });
   if (pages > 1) lines.push(`第 ${p}/${pages} 页${p < pages ? `，回复“谁填的 ${title} 第${p + 1}页”看更早的记录` : ''}`);

@@ -2,7 +2,8 @@ import ExcelJS from 'exceljs';
 import { streamingWorkbook } from './workbook-io.ts';
 import type { LoadedFlow } from '../../flow/loader.ts';
 import { formatStored, questionTitle } from '../../engine/format.ts';
-import { channelName, chinaFullTime, formatChangedValue } from '../../engine/format-change.ts';
+import { channelName, formatChangedValue } from '../../engine/format-change.ts';
+import { isoMinuteInChina } from '../../engine/today.ts';
 import type { RecordedChange } from '../../store/history-store.ts';
 import { buildScope, type Env } from '../../engine/scope.ts';
 import type { Answers, TableValue } from '../../engine/values.ts';
@@ -195,7 +196,7 @@ export async function declarationWorkbook(input: DeclarationWorkbookInput): Prom
         formatChangedValue(loaded, question, h.newValue, 'new'),
         h.note,
         h.name ?? '（未知）',
-        chinaFullTime(h.at),
+        isoMinuteInChina(h.at),
         channelName(h.channel),
       ]);
     }
