@@ -81,8 +81,8 @@ export function refusal(ctx: TurnContext, action: Action): string {
   if (role === 'operator' && (action === 'review' || action === 'remind' || action === 'invite')) {
     return '审核、提醒和发邀请码由协调人或主管部门进行。您填完全部内容后，可回复“提交审核”。';
   }
+  if (action === 'manage') return '只有主管部门工作人员可以管理人员和申报活动。';
   if (role === 'coordinator') return '这家单位不在您负责的范围内。如需查看，请联系主管部门为您添加。';
-  if (action === 'manage') return '只有主管部门工作人员可以管理人员。';
   return '您还没有绑定这家单位。请发送单位的邀请码（由主管部门或协调人提供，7 天内有效）来绑定，之后就可以填报。';
 }
 

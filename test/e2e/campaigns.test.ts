@@ -41,7 +41,7 @@ describe('campaigns by chat', () => {
     expect(await staff('新建活动 北京基地 12月45日')).toContain('没有看懂截止日期');
     expect(await staff('新建活动 北京基地 2025-12-15')).toContain('已经过去');
     expect(await staff('新建活动 北京基地 12月15日 火星区')).toContain('“火星区”不是该项目名录中的区县');
-    expect(await coordinator('新建活动 北京基地 12月15日')).toContain('申报活动由主管部门创建');
+    expect(await coordinator('新建活动 北京基地 12月15日')).toContain('只有主管部门工作人员可以管理人员和申报活动。如需新的申报活动，请联系主管部门创建');
     const created = await staff('新建活动 北京基地 12月15日');
     expect(created).toContain(`已创建申报活动：北京市小型微型企业创业创新示范基地2023年度绩效评价，距截止（12月15日）还有 24 天，覆盖 ${base.directory.length} 家单位`);
     expect(created).toContain('12月1日、12月8日、12月12日、12月14日、截止当天 09:00 收到提醒');

@@ -117,7 +117,7 @@ describe('the role × command matrix', () => {
     expect(await stranger('谁填的 1')).toContain('请先发送贵单位的邀请码');
   });
   it('申报活动 and 提醒: staff open a campaign, a coordinator cannot; a coordinator reminds in reach only; to operators and strangers these words are no commands', async () => {
-    expect(await as('coordinator')('新建活动 北京基地 12月15日')).toContain('申报活动由主管部门创建');
+    expect(await as('coordinator')('新建活动 北京基地 12月15日')).toContain('只有主管部门工作人员可以管理人员和申报活动。如需新的申报活动，请联系主管部门创建');
     expect(await as('staff')('新建活动 北京基地 12月15日')).toContain('已创建申报活动');
     expect(await as('coordinator')('活动')).toContain('进行中的申报活动');
     expect(await as('coordinator')(`提醒 ${ORG1.unit}`)).toContain(`已提醒“${ORG1.unit}”的 1 位填报人`);
@@ -144,7 +144,7 @@ describe('the role × command matrix', () => {
 
 describe('coordinators and staff join by code', () => {
   it('staff make a coordinator’s code for a district; whoever sends it becomes that coordinator; nobody else may make one', async () => {
-    expect(await as('coordinator')('协调人邀请码 大兴区')).toContain('协调人和工作人员的邀请码由主管部门生成');
+    expect(await as('coordinator')('协调人邀请码 大兴区')).toContain('只有主管部门工作人员可以管理人员和申报活动。协调人和工作人员的邀请码请联系主管部门生成');
     expect(await as('staff')('协调人邀请码 火星区')).toContain('没有看懂“火星区”');
     const made = await as('staff')('协调人邀请码 大兴区');
     expect(made).toContain('协调人（负责：大兴区（全部项目））的邀请码：');

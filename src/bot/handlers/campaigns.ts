@@ -24,7 +24,7 @@ export const campaigns: Handler = async (ctx, next) => {
 };
 
 async function create(ctx: TurnContext, words: string): Promise<void> {
-  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}申报活动由主管部门创建。`));
+  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}如需新的申报活动，请联系主管部门创建。`));
   const request = readCampaignRequest([...ctx.flows.values()], words, ctx.today);
   if (!request.ok) return ctx.reply(feedback('refused', request.problem));
   const { loaded, deadline, districts } = request;

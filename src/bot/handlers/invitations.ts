@@ -66,7 +66,7 @@ async function issue(ctx: TurnContext, name: string): Promise<void> {
 
 /** `协调人邀请码 <范围>` / `工作人员邀请码`: staff make a code that gives its sender that role (and a coordinator's reach). */
 async function issueRole(ctx: TurnContext, role: 'coordinator' | 'staff', words: string): Promise<void> {
-  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}协调人和工作人员的邀请码由主管部门生成。`));
+  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}协调人和工作人员的邀请码请联系主管部门生成。`));
   let grants: ScopeGrant[] = [];
   let labels: string[] = [];
   if (role === 'coordinator') {
