@@ -150,6 +150,12 @@ describe('coordinators and staff join by code', () => {
     expect(made).toContain('协调人（负责：大兴区（全部项目））的邀请码：');
     const code = made.match(/SB[2-9A-Z]{8}/)![0];
     expect(await as('daxing')(code)).toContain('绑定成功：您现在是协调人');
+    // Coordinators and staff are not sent looking for their unit: they are told what they can do.
+    const help = await as('daxing')('帮助');
+    expect(help).toContain('您是协调人，负责：大兴区（全部项目）。');
+    expect(help).toContain('“提醒 单位名”立即提醒');
+    expect(help).not.toContain('请先发送贵单位');
+    expect(await as('staff')('帮助')).toContain('“新建活动 北京基地 12月15日”创建申报活动');
     expect(await as('daxing')(`提醒 ${ORG4.unit}`)).not.toContain('不在您负责的范围内');
     expect(await as('daxing')(`提醒 ${ORG1.unit}`)).toContain('不在您负责的范围内');
     expect(await as('someone-new')(code)).toContain('已经被使用过');

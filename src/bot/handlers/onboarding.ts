@@ -5,6 +5,7 @@ import { may, refusal } from '../permissions.ts';
 import { organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
 import { say } from '../views.ts';
+import { roleHelp } from '../role-help.ts';
 import { lastYearWelcome } from '../last-year.ts';
 import { lastYearSources } from '../../flow/earlier-flows.ts';
 
@@ -21,6 +22,8 @@ export const onboarding: Handler = async (ctx, next) => {
     const own = ctx.person.organisations.length === 1 && !ctx.trusted ? await matchOf(ctx.sql, ctx.flows, ctx.person.organisations[0]) : undefined;
     if (own) return begin(ctx, own);
     ctx.chatState = { step: 'await_unit' };
+    const role = roleHelp(ctx);
+    if (role) return ctx.reply(say(`您好，我是申报助手。\n${role}`));
     return ctx.reply(say(welcomeText(flows, mayOpenByName(ctx))));
   }
   const number = trimmed.normalize('NFKC');

@@ -7,6 +7,7 @@ import { evidenceProvisions } from '../../store/file-records.ts';
 import { COMMAND_HELP } from '../commands.ts';
 import { INTRO_SHOWN, renderChecklist, renderEvidence, renderVerdicts, sectionLabel } from '../render.ts';
 import { say } from '../views.ts';
+import { roleHelp } from '../role-help.ts';
 
 /** Where the declaration stands: 进度, 门槛, 材料, 帮助 — and a word not understood. */
 export const status: Handler = allowed('read', async (ctx, next) => {
@@ -36,7 +37,8 @@ export const status: Handler = allowed('read', async (ctx, next) => {
         current.intro && [...current.intro].length > INTRO_SHOWN ? `${sectionLabel(current)}说明：${current.intro}` : '',
         q?.help ? `本题说明（${q.ref}）：${q.help}` : '',
         '可用的说法：',
-        COMMAND_HELP,
+        // Coordinators and staff read and review; their own words first, the operator's for moving through the questions.
+        roleHelp(ctx) ?? COMMAND_HELP,
       ].filter(Boolean);
       return ctx.reply(...c.respond(c.turn(), [say(lines.join('\n'))]));
     }
