@@ -111,6 +111,16 @@ describe('a next-year copy of the Beijing base flow', () => {
     expect(saved.legal_rep).toBeUndefined();
   });
 
+  it('takes last year’s 否 on 确认 — never reads 确认 as 是', async () => {
+    await declared2023();
+    await open('operator-2024', UNIT, 2024);
+    const asked = await say('修改 【一】7');
+    expect(asked).toContain('【一】7 是否上市');
+    expect(asked).toContain('上年（2023年度）申报：否');
+    await say('确认');
+    expect((await answers2024()).listed?.value).toBe(false);
+  });
+
   it('takes a section’s stable answers at once with 全部沿用, listing each, and asks the rest', async () => {
     await declared2023();
     expect(await open('operator-2024', UNIT, 2024)).toMatch(/本部分有 \d+ 项可沿用上年（2023年度）的答案：\n· 单位名称：北京首冶新元科技发展有限公司/);

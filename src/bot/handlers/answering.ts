@@ -51,11 +51,16 @@ export const answering: Handler = async (ctx, next) => {
       const question = questionId ? c.loaded.questions.get(questionId) : undefined;
       // 确认 confirms what is waiting for it (a computed value, a matrix, a choice, the directory's or last year's value); it
       // is never a text answer, and never 是 to a yes/no question offering nothing: “是否受到处罚？”“确认” is no answer.
-      const offered = question && (prefillOf(question, c.env) || (!c.answers[question.id] && lastYearOffer(c.loaded, question, c.env)));
-      if (phase === 'explaining' || phase === 'confirming' || offered || (question && question.type !== 'text' && question.type !== 'yesno')) {
+      const lastYear = question && !c.answers[question.id] ? lastYearOffer(c.loaded, question, c.env) : undefined;
+      if (phase === 'explaining' || phase === 'confirming') return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: ctx.text })));
+      if (question?.type === 'yesno') {
+        // 确认 of last year's 否 is 否: said as 沿用, never read as 是.
+        if (lastYear) return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: '沿用' })));
+        return ctx.reply(...c.respond(c.turn(), [feedback('refused', '“确认”不能作为这道是否题的答案，请回答“是”或“否”。')], undefined, true));
+      }
+      if ((question && (prefillOf(question, c.env) || lastYear)) || (question && question.type !== 'text')) {
         return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: ctx.text })));
       }
-      if (question?.type === 'yesno') return ctx.reply(...c.respond(c.turn(), [feedback('refused', '“确认”不能作为这道是否题的答案，请回答“是”或“否”。')], undefined, true));
       const open = openRequired(c.loaded, c.current, c.answers, c.env);
       const notice = feedback(
         'refused',
