@@ -26,7 +26,8 @@ export interface SendContext {
   now: Date;
 }
 
-export interface SendOutcome { status: 'sent' | 'skipped'; outcome: string; channels: string[] }
+/** What became of a reminder; `text` is what was sent (for the coordinator who asked to see it). */
+export interface SendOutcome { status: 'sent' | 'skipped'; outcome: string; channels: string[]; text?: string }
 
 export async function sendReminder(tx: Sql, reminder: Reminder, context: SendContext): Promise<SendOutcome> {
   const outcome = await decide(tx, reminder, context);
@@ -90,5 +91,5 @@ async function deliver(tx: Sql, reminder: Reminder, campaign: Campaign, recipien
   }
   if (to.length === 0) return skipped(overBudget ? 'over_feishu_budget' : 'nobody_reachable');
   for (const [i, r] of to.entries()) await enqueuePush(tx, { channel: r.channel, chatId: r.chatId, views: [say(text)], sendKey: `${reminder.id}-${i}` });
-  return { status: 'sent', outcome: `sent:${to.length}${overBudget ? ' over_feishu_budget' : ''}`, channels: [...new Set(to.map((r) => r.channel))] };
+  return { status: 'sent', outcome: `sent:${to.length}${overBudget ? ' over_feishu_budget' : ''}`, channels: [...new Set(to.map((r) => r.channel))], text };
 }

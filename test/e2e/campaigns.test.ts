@@ -51,7 +51,7 @@ describe('campaigns by chat', () => {
 
   it('a coordinator reminds an organisation in reach now, naming what is missing — once a day', async () => {
     const said = await coordinator(`提醒 ${haidian.unit}`);
-    expect(said).toContain(`已提醒“${haidian.unit}”的 1 位填报人`);
+    expect(said).toContain(`已提醒“${haidian.unit}”的 1 位填报人，内容如下：\n⏰ 申报提醒`);
     const told = await chat.deliver('operator-1');
     expect(told).toContain(`⏰ 申报提醒：“${haidian.unit}”的北京市小型微型企业创业创新示范基地2023年度绩效评价申报距截止（12月15日）还有 24 天。（协调人王协调提醒）`);
     expect(told).toContain('目前还没有开始填报');

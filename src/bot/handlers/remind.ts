@@ -58,5 +58,6 @@ async function remindOne(ctx: TurnContext, match: Match): Promise<void> {
   };
   if (outcome.status === 'skipped') return ctx.reply(say(said[outcome.outcome] ?? `没有发送提醒（${outcome.outcome}）。`));
   const count = Number(outcome.outcome.match(/^sent:(\d+)/)?.[1] ?? 0);
-  ctx.reply(feedback('saved', `已提醒“${org.unitName}”的 ${count} 位填报人，写明了还缺的内容。${outcome.outcome.includes('over_feishu_budget') ? '（飞书调用额度已用完，飞书上的填报人没有收到。）' : ''}`));
+  const lost = outcome.outcome.includes('over_feishu_budget') ? '（飞书调用额度已用完，飞书上的填报人没有收到。）' : '';
+  ctx.reply(feedback('saved', `已提醒“${org.unitName}”的 ${count} 位填报人${lost}，内容如下：\n${outcome.text ?? ''}`));
 }
