@@ -56,7 +56,7 @@ export function operatorReminder(input: OperatorReminderInput): string {
 export function behindLine(s: Standing, hasOperators: boolean): string {
   const stage = STAGE_LABEL[s.stage];
   const details: string[] = [];
-  if (s.stage === 'not_started' && !hasOperators) details.push('尚未绑定填报人，可发“邀请码 单位名”生成邀请码');
+  if (s.stage === 'not_started' && !hasOperators) details.push('尚未绑定填报人');
   if (s.openSections.length && s.stage !== 'not_started') {
     details.push(s.openSections.length <= 4 ? `未完成 ${s.openSections.map((o) => o.label.match(/^【[^】]+】/)?.[0] ?? o.label).join('')}` : `${s.openSections.length}/${s.sectionsTotal} 个部分未完成`);
   }
@@ -91,6 +91,7 @@ export function digest(input: DigestInput): string {
     ...behind.slice(0, DIGEST_LISTED).map((s, i) => `${i + 1}. ${behindLine(s, input.withOperators.has(s.seq))}`),
   ];
   if (behind.length > DIGEST_LISTED) lines.push(`……另有 ${behind.length - DIGEST_LISTED} 家，回复“进度汇总”查看全部。`);
+  if (behind.some((s) => s.stage === 'not_started' && !input.withOperators.has(s.seq))) lines.push('尚未绑定填报人的单位：发“邀请码 单位名”生成邀请码，转给该单位。');
   lines.push('回复“提醒 单位名”立即提醒某家单位，“进度汇总”查看统计。');
   return lines.join('\n');
 }

@@ -48,7 +48,8 @@ describe('reminder text', () => {
       withOperators: new Set([2]),
     });
     expect(text).toContain('您负责的 4 家单位中，2 家尚未完成，1 家待您审核');
-    expect(text).toContain('1. 甲 — 未开始：尚未绑定填报人，可发“邀请码 单位名”生成邀请码');
+    expect(text).toContain('1. 甲 — 未开始：尚未绑定填报人\n');
+    expect(text).toContain('尚未绑定填报人的单位：发“邀请码 单位名”生成邀请码');
     expect(text).toContain('2. 乙 — 已退回：未完成 【三】');
     expect(text).not.toContain('丙');
     expect(text).not.toContain('丁');
