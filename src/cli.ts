@@ -22,7 +22,7 @@ import { startAssistant, openChat, sendNotice, feishuUsage, withDatabase, loadAl
 import { addPerson, addScope, createInvitation, createRoleInvitation, ensureOrganisation } from './store/people-store.ts';
 import { describeMatch, findOrganisations, organisationOf } from './bot/onboarding.ts';
 import type { Sql } from './store/sql.ts';
-import { allCampaigns, coveredEntries, createCampaign, daysUntil, DEFAULT_SCHEDULE } from './store/campaign-store.ts';
+import { allCampaigns, coveredEntries, createCampaign, daysUntil, DEFAULT_SCHEDULE, moveDeadline } from './store/campaign-store.ts';
 import { campaignName, readCampaignRequest, readDeadline } from './bot/campaign-request.ts';
 import { ReminderConfigError } from './reminders/reminder-clock.ts';
 import { TelegramConfigError } from './channels/telegram/start.ts';
@@ -159,6 +159,66 @@ admin
       }),
     );
     console.log(`${opts.role === 'staff' ? '工作人员' : '协调人'}邀请码：${code}（${expiresAt.toISOString().slice(0, 10)} 前有效，只能使用一次）。把它发给 Telegram 或飞书中的申报助手即成为${opts.role === 'staff' ? '主管部门工作人员' : '协调人'}。`);
+  });
+
+const campaign = program.command('campaign').description('申报活动：项目、截止日期和覆盖的单位（提醒按活动发送）');
+campaign
+  .command('add')
+  .description('创建申报活动；未完成的单位在截止前 14、7、3、1 天和当天收到提醒')
+  .requiredOption('--flow <flow>', '申报项目 id（shenbao flows list 查看）')
+  .requiredOption('--deadline <date>', '截止日期，如 2026-12-15（北京时间）')
+  .option('--districts <list>', '只覆盖这些区县，逗号分隔（默认名录中的全部单位）')
+  .option('--schedule <days>', '截止前几天提醒，逗号分隔', DEFAULT_SCHEDULE.join(','))
+  .option('--feishu-budget <calls>', '本活动提醒最多调用飞书接口的次数（默认不设上限）')
+  .action(async (opts: { flow: string; deadline: string; districts?: string; schedule: string; feishuBudget?: string }) => {
+    const loaded = getFlow(opts.flow);
+    const today = isoDateInChina();
+    const deadline = readDeadline(opts.deadline, today);
+    if (!deadline) throw new UsageError(`--deadline “${opts.deadline}”不是日期，请写成 2026-12-15。`);
+    if (deadline < today) throw new UsageError(`截止日期 ${deadline} 已经过去。`);
+    const schedule = opts.schedule.split(/[,，\s]+/).filter(Boolean).map(Number);
+    if (schedule.length === 0 || schedule.some((d) => !Number.isInteger(d) || d < 0 || d > 90)) throw new UsageError('--schedule 应为 0 到 90 的整数，逗号分隔，如 14,7,3,1,0');
+    const budget = opts.feishuBudget === undefined ? null : Number(opts.feishuBudget);
+    if (budget !== null && (!Number.isInteger(budget) || budget < 0)) throw new UsageError('--feishu-budget 应为不小于 0 的整数');
+    const districts = opts.districts ? opts.districts.split(/[,，、]/).map((d) => d.trim()).filter(Boolean) : [];
+    const request = readCampaignRequest([loaded], [loaded.flow.id, deadline, ...districts].join(' '), today);
+    if (!request.ok) throw new UsageError(request.problem);
+    const created = await withDatabase((db) =>
+      createCampaign(db.sql, { flowId: loaded.flow.id, name: campaignName(loaded), deadline, covers: districts.length ? { districts } : null, schedule, feishuBudget: budget }),
+    );
+    console.log(`已创建申报活动：${created.name}，截止 ${deadline}，覆盖 ${coveredEntries(loaded, created.covers).length} 家单位，提醒日：截止前 ${created.schedule.join('、')} 天。`);
+  });
+campaign
+  .command('deadline')
+  .description('改申报活动的截止日期（延期）：尚未发出的提醒按新日期重排')
+  .argument('<number>', '活动编号（shenbao campaign list 中的编号）')
+  .argument('<date>', '新的截止日期，如 2026-12-20')
+  .action(async (number: string, date: string) => {
+    const today = isoDateInChina();
+    const deadline = readDeadline(date, today);
+    if (!deadline) throw new UsageError(`“${date}”不是日期，请写成 2026-12-20。`);
+    if (deadline < today) throw new UsageError(`截止日期 ${deadline} 已经过去。`);
+    const moved = await withDatabase(async (db) => {
+      const all = await allCampaigns(db.sql);
+      const chosen = /^\d+$/.test(number) ? all[all.length - Number(number)] : undefined;
+      if (!chosen) throw new UsageError(`没有编号为 ${number} 的活动：用 shenbao campaign list 查看编号。`);
+      if (chosen.closedAt) throw new UsageError(`“${chosen.name}”已经结束，不能延期。`);
+      await db.sql.transaction((sql) => moveDeadline(sql, chosen.id, deadline));
+      return chosen;
+    });
+    console.log(`“${moved.name}”的截止日期已从 ${moved.deadline} 改为 ${deadline}，尚未发出的提醒按新日期重排。`);
+  });
+campaign
+  .command('list')
+  .description('列出申报活动')
+  .action(async () => {
+    const all = await withDatabase((db) => allCampaigns(db.sql));
+    if (all.length === 0) return console.log('还没有申报活动。用 shenbao campaign add --flow <项目> --deadline <日期> 创建。');
+    const today = isoDateInChina();
+    for (const [i, c] of all.entries()) {
+      const state = c.closedAt ? '已结束' : c.deadline < today ? '已截止' : `还有 ${daysUntil(today, c.deadline)} 天`;
+      console.log(`${all.length - i}. ${c.name}（${c.flowId}）截止 ${c.deadline}，${state}${c.covers?.districts?.length ? `，覆盖 ${c.covers.districts.join('、')}` : ''}${c.feishuBudget !== null ? `，飞书调用 ${c.feishuCalls}/${c.feishuBudget}` : ''}`);
+    }
   });
 
 /** The one directory entry a unit name names, recorded as an organisation. */

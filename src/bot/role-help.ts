@@ -33,6 +33,6 @@ export function roleHelp(ctx: TurnContext): string | null {
     '“邀请码 单位名”为单位生成填报人的邀请码',
     '打开一家单位后：“目录”“进度”“门槛”“清单”查看，“切换单位”换一家',
   ];
-  if (role === 'staff') lines.push('“新建活动 北京基地 12月15日”创建申报活动；“协调人邀请码 海淀区”“工作人员邀请码”让同事加入');
+  if (role === 'staff') lines.push('“新建活动 北京基地 12月15日”创建申报活动，“延期 1 12月20日”改截止日期；“协调人邀请码 海淀区”“工作人员邀请码”让同事加入');
   return lines.join('\n');
 }

@@ -36,7 +36,7 @@ const BATCH = 20;
 
 export class ReminderScheduler {
   private readonly flows: Map<string, LoadedFlow>;
-  /** Campaign id → the day its reminders were last planned by this process. */
+  /** Campaign id and deadline → the day its reminders were last planned by this process (a new deadline plans afresh). */
   private readonly planned = new Map<string, string>();
   /** Reminders processed so far, for the test-only pause point `reminder:<n>` (SHENBAO_TEST_PAUSE_AT). */
   private processed = 0;
@@ -81,7 +81,8 @@ export class ReminderScheduler {
     const { sql, clock } = this.options;
     const today = isoDateInChina(now);
     let added = 0;
-    const campaigns = (await openCampaigns(sql, today)).filter((c) => this.planned.get(c.id) !== today);
+    const key = (c: { id: string; deadline: string }) => `${c.id}:${c.deadline}`;
+    const campaigns = (await openCampaigns(sql, today)).filter((c) => this.planned.get(key(c)) !== today);
     if (campaigns.length === 0) return 0;
     const people = await coordinators(sql);
     for (const campaign of campaigns) {
@@ -89,19 +90,9 @@ export class ReminderScheduler {
       if (!loaded) continue;
       const rows = remindersOf({ campaign, loaded, clock, today, coordinators: people, organisationIds: await organisationIdsOf(sql, campaign.flowId) });
       added += await planReminders(sql, rows);
-      this.planned.set(campaign.id, today);
+      this.planned.set(key(campaign), today);
     }
     return added;
-  }
-
-  /** Plans again at the next tick (a campaign was created or changed in this process). */
-  replan(): void {
-    this.planned.clear();
-    this.repeating.kick();
-  }
-
-  kick(): void {
-    this.repeating.kick();
   }
 
   start(): void {

@@ -69,6 +69,15 @@ export async function closeCampaign(sql: Sql, id: string, now = new Date()): Pro
   return rows.length > 0;
 }
 
+/**
+ * A new deadline (延期): the reminders planned for the old one and not sent yet go; the schedulers plan the new dates
+ * at their next look, as they plan by campaign and deadline. Reminders already sent stay as they were.
+ */
+export async function moveDeadline(sql: Sql, id: string, deadline: string): Promise<void> {
+  await sql.query(`UPDATE "Campaign" SET "deadline" = $2 WHERE "id" = $1`, [id, deadline]);
+  await sql.query(`DELETE FROM "Reminder" WHERE "campaignId" = $1 AND "kind" = 'deadline' AND "status" = 'planned'`, [id]);
+}
+
 /** The directory entries a campaign covers. */
 export function coveredEntries(loaded: LoadedFlow, covers: Covers | null): DirectoryEntry[] {
   if (!covers) return loaded.directory;

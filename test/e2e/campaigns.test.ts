@@ -73,4 +73,20 @@ describe('campaigns by chat', () => {
     expect(await chat.deliver('operator-1')).toContain('还有 22 天。（协调人王协调提醒）');
     now = TODAY;
   });
+  it('延期 moves the deadline: the reminders planned for the old one go, the new dates are planned', async () => {
+    const scheduler = new ReminderScheduler({ sql: chat.db.sql, flows, clock: reminderClockFromEnv({}), now: () => now });
+    now = new Date('2026-11-24T10:00:00+08:00');
+    await scheduler.tick();
+    expect(await coordinator('延期 1 12月25日')).toContain('只有主管部门工作人员可以管理人员和申报活动。如需延期，请联系主管部门');
+    expect(await staff('延期 1 13月1日')).toContain('请写活动编号和新的截止日期');
+    expect(await staff('延期 1 12月25日')).toContain('的截止日期已从 12月15日 改为 12月25日（距截止（12月25日）还有 31 天），之后的提醒按新日期发送');
+    expect(await coordinator('活动')).toContain('距截止（12月25日）还有 31 天');
+    now = new Date('2026-12-01T09:00:00+08:00');
+    await scheduler.tick();
+    expect(await chat.deliver('operator-1')).toBe('');
+    now = new Date('2026-12-11T09:00:00+08:00');
+    await scheduler.tick();
+    expect(await chat.deliver('operator-1')).toContain(`“${haidian.unit}”的北京市小型微型企业创业创新示范基地2023年度绩效评价申报距截止（12月25日）还有 14 天。`);
+    now = TODAY;
+  });
 });

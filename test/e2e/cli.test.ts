@@ -279,6 +279,30 @@ describe('admin', () => {
   });
 });
 
+describe('campaign', () => {
+  it('opens a campaign, moves its deadline and lists it; a date that is no date or is past is refused', async () => {
+    const env = { SHENBAO_DATA_DIR: join(tmp, 'campaign-db') };
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
+    const added = await shenbaoWith(env, 'campaign', 'add', '--flow', 'beijing-base-2023', '--deadline', day(30), '--districts', '海淀区,昌平区');
+    expect(added.stdout).toMatch(/已创建申报活动：北京市小型微型企业创业创新示范基地2023年度绩效评价，截止 \d{4}-\d{2}-\d{2}，覆盖 \d+ 家单位，提醒日：截止前 14、7、3、1、0 天。/);
+    const moved = await shenbaoWith(env, 'campaign', 'deadline', '1', day(40));
+    expect(moved.stdout).toContain(`截止日期已从 ${day(30)} 改为 ${day(40)}`);
+    expect((await shenbaoWith(env, 'campaign', 'list')).stdout).toContain(`1. 北京市小型微型企业创业创新示范基地2023年度绩效评价（beijing-base-2023）截止 ${day(40)}，还有 40 天，覆盖 海淀区、昌平区`);
+    const wrong = await shenbaoWith(env, 'campaign', 'add', '--flow', 'beijing-base-2023', '--deadline', '下周五');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('不是日期');
+    expect((await shenbaoWith(env, 'campaign', 'add', '--flow', 'beijing-base-2023', '--deadline', day(30), '--districts', '火星区')).stderr).toContain('“火星区”不是该项目名录中的区县');
+    expect((await shenbaoWith(env, 'campaign', 'deadline', '7', day(40))).stderr).toContain('没有编号为 7 的活动');
+  });
+
+  it('issues a coordinator’s and a staff member’s code', async () => {
+    const env = { SHENBAO_DATA_DIR: join(tmp, 'role-codes-db') };
+    expect((await shenbaoWith(env, 'admin', 'invite', '--role', 'coordinator', '--district', '海淀区')).stdout).toMatch(/协调人邀请码：SB[2-9A-Z]{8}（.*即成为协调人/);
+    expect((await shenbaoWith(env, 'admin', 'invite', '--role', 'staff')).stdout).toMatch(/工作人员邀请码：SB[2-9A-Z]{8}/);
+    expect((await shenbaoWith(env, 'admin', 'invite', '--role', 'coordinator')).stderr).toContain('协调人的邀请码需要负责范围');
+  });
+});
+
 describe('status', () => {
   it('reports the Feishu API calls of the month against the budget', async () => {
     const result = await shenbaoWith({ SHENBAO_DATA_DIR: join(tmp, 'status-db'), FEISHU_MONTHLY_CALL_BUDGET: '500' }, 'status', '--feishu');

@@ -1,16 +1,16 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { may, refusal } from '../permissions.ts';
 import { feedback, say } from '../views.ts';
-import { campaignName, readCampaignRequest } from '../campaign-request.ts';
-import { allCampaigns, closeCampaign, coveredEntries, createCampaign, daysBefore, daysUntil, openCampaigns } from '../../store/campaign-store.ts';
+import { campaignName, readCampaignRequest, readDeadline } from '../campaign-request.ts';
+import { allCampaigns, closeCampaign, coveredEntries, createCampaign, daysBefore, daysUntil, moveDeadline, openCampaigns } from '../../store/campaign-store.ts';
 import { reminderCounts } from '../../store/reminder-store.ts';
 import { clockText, reminderClockFromEnv } from '../../reminders/reminder-clock.ts';
 import { monthDay, whenText } from '../deadline-text.ts';
 
 /**
  * Campaigns by chat, for staff and coordinators: `活动` lists the running ones with their deadline and reminders sent;
- * staff open one with `新建活动 <项目> <截止日期> [区县…]` and end one early with `结束活动 <编号>`. Operators never
- * see these words as commands (to them they are answers).
+ * staff open one with `新建活动 <项目> <截止日期> [区县…]`, move its deadline with `延期 <编号> <日期>` and end one early
+ * with `结束活动 <编号>`. Operators never see these words as commands (to them they are answers).
  */
 export const campaigns: Handler = async (ctx, next) => {
   if (ctx.person.role === 'operator') return next();
@@ -19,6 +19,8 @@ export const campaigns: Handler = async (ctx, next) => {
   if (created) return create(ctx, created[1]);
   const closed = text.match(/^(?:结束活动|关闭活动)\s*(\d*)$/);
   if (closed) return close(ctx, closed[1]);
+  const moved = text.match(/^(?:延期|修改截止日期|修改截止)\s*([\s\S]*)$/);
+  if (moved) return postpone(ctx, moved[1].trim());
   if (/^(?:活动|申报活动|活动列表|\/campaigns?)$/i.test(text)) return list(ctx);
   return next();
 };
@@ -65,8 +67,25 @@ async function list(ctx: TurnContext): Promise<void> {
     const covered = coveredEntries(ctx.flows.get(c.flowId)!, c.covers).length;
     lines.push(`${number}. ${c.name}：${whenText(c.deadline, daysUntil(ctx.today, c.deadline))}，${covered} 家单位${c.covers?.districts?.length ? `（${c.covers.districts.join('、')}）` : ''}，已发提醒 ${sent} 次`);
   }
-  if (ctx.person.role === 'staff') lines.push('提前结束某个活动（不再提醒）：回复“结束活动 编号”。');
+  if (ctx.person.role === 'staff') lines.push('改截止日期：“延期 编号 新日期”（如“延期 1 12月20日”）；提前结束某个活动（不再提醒）：“结束活动 编号”。');
   ctx.reply(say(lines.join('\n')));
+}
+
+/** `延期 1 12月20日`, or `延期 12月20日` while one campaign runs: a new deadline, its reminders planned afresh. */
+async function postpone(ctx: TurnContext, words: string): Promise<void> {
+  if (!may(ctx, 'manage')) return ctx.reply(say(`${refusal(ctx, 'manage')}如需延期，请联系主管部门。`));
+  const m = words.match(/^(?:(\d{1,3})\s+)?(\S+)$/);
+  const deadline = m ? readDeadline(m[2], ctx.today) : null;
+  if (!m || !deadline) return ctx.reply(say('请写活动编号和新的截止日期，例如“延期 1 12月20日”；回复“活动”查看编号。'));
+  if (deadline < ctx.today) return ctx.reply(say(`新的截止日期 ${deadline} 已经过去，请写今天或以后的日期。`));
+  const all = await allCampaigns(ctx.sql);
+  const running = all.filter((c) => !c.closedAt && c.deadline >= ctx.today);
+  const campaign = m[1] ? all[all.length - Number(m[1])] : running.length === 1 ? running[0] : undefined;
+  if (!campaign) return ctx.reply(say(m[1] ? `没有编号为 ${m[1]} 的活动，回复“活动”查看编号。` : '进行中的活动不止一个，请写编号，例如“延期 1 12月20日”；回复“活动”查看编号。'));
+  if (campaign.closedAt) return ctx.reply(say(`“${campaign.name}”已经结束，不能延期。`));
+  if (campaign.deadline === deadline) return ctx.reply(say(`“${campaign.name}”的截止日期已经是 ${monthDay(deadline)}。`));
+  await moveDeadline(ctx.sql, campaign.id, deadline);
+  ctx.reply(feedback('saved', `“${campaign.name}”的截止日期已从 ${monthDay(campaign.deadline)} 改为 ${monthDay(deadline)}（${whenText(deadline, daysUntil(ctx.today, deadline))}），之后的提醒按新日期发送。`));
 }
 
 async function close(ctx: TurnContext, number: string): Promise<void> {
