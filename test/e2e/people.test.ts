@@ -159,6 +159,11 @@ describe('coordinators and staff join by code', () => {
     expect(await as('daxing')(`提醒 ${ORG4.unit}`)).not.toContain('不在您负责的范围内');
     expect(await as('daxing')(`提醒 ${ORG1.unit}`)).toContain('不在您负责的范围内');
     expect(await as('someone-new')(code)).toContain('已经被使用过');
+    // A coordinator given a second code keeps their district and adds the new one.
+    const more = (await as('staff')('协调人邀请码 大兴区')).match(/SB[2-9A-Z]{8}/)![0];
+    expect(await as('coordinator')(more)).toContain('绑定成功：您现在是协调人');
+    expect(await as('coordinator')(`提醒 ${ORG4.unit}`)).not.toContain('不在您负责的范围内');
+    expect(await as('coordinator')('帮助')).toContain('负责：昌平区（全部项目）、大兴区（全部项目）');
     const staffCode = (await as('staff')('工作人员邀请码')).match(/SB[2-9A-Z]{8}/)![0];
     expect(await as('bureau-2')(staffCode)).toContain('您现在是主管部门工作人员');
     expect(await as('bureau-2')(`邀请码 ${ORG4.unit}`)).toMatch(/的邀请码：SB/);
