@@ -54,15 +54,24 @@ export interface Match { loaded: LoadedFlow; entry: DirectoryEntry }
 
 const clean = (s: string) => normalise(s).replace(/[\s（）()]/g, '');
 
-/** Directory entries matching a name: exact unit or organisation name first, then names containing it. */
+/**
+ * Directory entries matching a name: exact unit or organisation name first, then names containing it. A unit listed
+ * in several years of one programme (an earlier year's flow stays served to read last year's answers) is found in the
+ * latest year only: nobody should fill last year's declaration by picking the wrong line.
+ */
 export function findOrganisations(flows: LoadedFlow[], text: string): Match[] {
   const t = clean(text);
   if (t.length < 2) return [];
   const all = flows.flatMap((loaded) => loaded.directory.map((entry) => ({ loaded, entry })));
   const names = (m: Match) => [m.entry.unit, ...m.loaded.flow.directory.label.map((c) => String(m.entry[c] ?? ''))].map(clean).filter(Boolean);
   const exact = all.filter((m) => names(m).includes(t));
-  if (exact.length) return exact;
-  return all.filter((m) => names(m).some((n) => n.includes(t) || (t.length >= 6 && t.includes(n))));
+  return latestYears(exact.length ? exact : all.filter((m) => names(m).some((n) => n.includes(t) || (t.length >= 6 && t.includes(n)))));
+}
+
+function latestYears(matches: Match[]): Match[] {
+  const later = (m: Match, o: Match) =>
+    o.loaded.flow.programme === m.loaded.flow.programme && o.loaded.flow.region === m.loaded.flow.region && o.loaded.flow.year > m.loaded.flow.year && clean(o.entry.unit) === clean(m.entry.unit);
+  return matches.filter((m) => !matches.some((o) => later(m, o)));
 }
 
 export function describeMatch(m: Match): string {
