@@ -68,10 +68,25 @@ export function findOrganisations(flows: LoadedFlow[], text: string): Match[] {
   return latestYears(exact.length ? exact : all.filter((m) => names(m).some((n) => n.includes(t) || (t.length >= 6 && t.includes(n)))));
 }
 
+/** Whether `later` is the same unit in a later year of the same programme (flows are next year's copies). */
+export function isLaterYearOf(later: Match, m: Match): boolean {
+  return later.loaded.flow.programme === m.loaded.flow.programme && later.loaded.flow.region === m.loaded.flow.region && later.loaded.flow.year > m.loaded.flow.year && clean(later.entry.unit) === clean(m.entry.unit);
+}
+
 function latestYears(matches: Match[]): Match[] {
-  const later = (m: Match, o: Match) =>
-    o.loaded.flow.programme === m.loaded.flow.programme && o.loaded.flow.region === m.loaded.flow.region && o.loaded.flow.year > m.loaded.flow.year && clean(o.entry.unit) === clean(m.entry.unit);
-  return matches.filter((m) => !matches.some((o) => later(m, o)));
+  return matches.filter((m) => !matches.some((o) => isLaterYearOf(o, m)));
+}
+
+/** The same unit in the latest year served of its programme (itself when none is later). */
+export function latestYearOf(flows: Iterable<LoadedFlow>, match: Match): Match {
+  let latest = match;
+  for (const loaded of flows) {
+    for (const entry of loaded.directory) {
+      const candidate = { loaded, entry };
+      if (isLaterYearOf(candidate, latest)) latest = candidate;
+    }
+  }
+  return latest;
 }
 
 export function describeMatch(m: Match): string {

@@ -65,11 +65,16 @@ export async function redeemInvitation(sql: Sql, code: string, userId: string, n
     for (const grant of scope) await addScope(sql, userId, grant);
     return { ok: true, role: row.role, scope };
   }
+  await addMembership(sql, userId, row.organisationId!, code);
+  return { ok: true, role: 'operator', organisationId: row.organisationId! };
+}
+
+/** A person made an operator of an organisation (by a code, or carried from the same unit's earlier year). */
+export async function addMembership(sql: Sql, userId: string, organisationId: string, invitationCode: string | null): Promise<void> {
   await sql.query(
     `INSERT INTO "Membership" ("userId", "organisationId", "invitationCode") VALUES ($1, $2, $3) ON CONFLICT ("userId", "organisationId") DO NOTHING`,
-    [userId, row.organisationId, code],
+    [userId, organisationId, invitationCode],
   );
-  return { ok: true, role: 'operator', organisationId: row.organisationId! };
 }
 
 /** The organisation's row for a directory entry, created when it is first needed (an invitation before any declaration). */

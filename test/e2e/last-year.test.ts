@@ -10,6 +10,8 @@ import type { QuestionView, View } from '../../src/bot/views.ts';
 import { openChat, TODAY, type ChatHarness } from '../support/chat.ts';
 import { Router } from '../../src/bot/router.ts';
 import { answerFixture } from '../support/declaration-walk.ts';
+import { addMembership, addPerson, ensureOrganisation } from '../../src/store/people-store.ts';
+import { organisationOf } from '../../src/bot/onboarding.ts';
 
 /**
  * Last year's answers: a next-year copy of the Beijing base flow (beijing-base-2024, year 2024) served beside the 2023
@@ -198,5 +200,26 @@ describe('a next-year copy of the Beijing base flow', () => {
     const views = await chat.views('帮助', { user: 'operator-other' });
     expect(question(views)?.choices.some((c) => c.value === '沿用')).toBe(false);
     expect(await chat.say('全部沿用', { user: 'operator-other' })).toContain('本部分没有待确认的上年答案可以沿用');
+  });
+  it('an operator bound to the unit last year opens this year’s declaration, bound again without a new code', async () => {
+    const bound = await openChat({ flows: [base2023, base2024], trusted: false });
+    try {
+      const sql = bound.db.sql;
+      const entry = base2023.directory.find((e) => e.unit === UNIT)!;
+      const other = base2023.directory.find((e) => e.unit !== UNIT)!;
+      const lastYear = await ensureOrganisation(sql, organisationOf({ loaded: base2023, entry }));
+      const person = await addPerson(sql, { channel: 'test', externalId: 'returning', name: '老填报人', role: 'operator' });
+      await addMembership(sql, person, lastYear, null);
+      const opened = await bound.say('/start', { user: 'returning' });
+      expect(opened).toContain(`已确认：${UNIT}`);
+      expect(opened).toContain('2024年度绩效评价。');
+      const memberships = await sql.query<{ flowId: string }>(`SELECT o."flowId" FROM "Membership" m JOIN "Organisation" o ON o."id" = m."organisationId" WHERE m."userId" = $1 ORDER BY 1`, [person]);
+      expect(memberships.map((m) => m.flowId)).toEqual(['beijing-base-2023', 'beijing-base-2024']);
+      // Only the same unit: another unit's name still asks for that unit's code.
+      await bound.say('切换单位', { user: 'returning' });
+      expect(await bound.say(other.unit, { user: 'returning' })).toContain('您还没有绑定这家单位');
+    } finally {
+      await bound.close();
+    }
   });
 });

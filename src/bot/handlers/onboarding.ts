@@ -1,8 +1,8 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
-import { ChatStateSchema, describeMatch, findOrganisations, matchOf, organisationOf, welcomeText, type Match } from '../onboarding.ts';
+import { ChatStateSchema, describeMatch, findOrganisations, isLaterYearOf, latestYearOf, matchOf, organisationOf, welcomeText, type Match } from '../onboarding.ts';
 import { may, refusal } from '../permissions.ts';
-import { organisationId } from '../../store/people-store.ts';
+import { addMembership, ensureOrganisation, organisationId } from '../../store/people-store.ts';
 import { openDeclaration } from '../../store/organisation-store.ts';
 import { say } from '../views.ts';
 import { roleHelp } from '../role-help.ts';
@@ -20,7 +20,8 @@ export const onboarding: Handler = async (ctx, next) => {
   const trimmed = ctx.text.trim();
   if (ctx.command || trimmed === '') {
     const own = ctx.person.organisations.length === 1 && !ctx.trusted ? await matchOf(ctx.sql, ctx.flows, ctx.person.organisations[0]) : undefined;
-    if (own) return begin(ctx, own);
+    // Bound to last year's unit while next year's flow is served: next year's declaration is the one to fill.
+    if (own) return begin(ctx, latestYearOf(ctx.flows.values(), own));
     ctx.chatState = { step: 'await_unit' };
     const role = roleHelp(ctx);
     if (role) return ctx.reply(say(`您好，我是申报助手。\n${role}`));
@@ -56,12 +57,29 @@ export const onboarding: Handler = async (ctx, next) => {
 /** Whether typing a name can open a unit for this person (not for an operator who has yet to bind with a code). */
 const mayOpenByName = (ctx: TurnContext) => ctx.trusted || ctx.person.role !== 'operator' || ctx.person.organisations.length > 0;
 
+/**
+ * An operator bound to the unit in an earlier year of the programme is its operator this year too: the binding is
+ * carried to this year's organisation rather than asking for a new code every year.
+ */
+async function carryMembership(ctx: TurnContext, match: Match): Promise<boolean> {
+  if (ctx.person.role !== 'operator') return false;
+  for (const id of ctx.person.organisations) {
+    const earlier = await matchOf(ctx.sql, ctx.flows, id);
+    if (!earlier || !isLaterYearOf(match, earlier)) continue;
+    const organisationId = await ensureOrganisation(ctx.sql, organisationOf(match));
+    await addMembership(ctx.sql, ctx.person.userId, organisationId, null);
+    ctx.person.organisations.push(organisationId);
+    return true;
+  }
+  return false;
+}
+
 /** Open (or join) the organisation's declaration and ask the first pending question, if this person may. */
 export async function begin(ctx: TurnContext, match: Match): Promise<void> {
   const { loaded } = match;
   const organisation = organisationOf(match);
   const org = { organisationId: await organisationId(ctx.sql, organisation.flowId, organisation.seq), flowId: organisation.flowId, district: organisation.district };
-  if (!may(ctx, 'open', org)) {
+  if (!may(ctx, 'open', org) && !(await carryMembership(ctx, match))) {
     ctx.chatState = { step: 'await_unit' };
     return ctx.reply(say(refusal(ctx, 'open')));
   }
