@@ -6,6 +6,15 @@ import type { LoadedFlow } from './loader.ts';
  * moved). Where an organisation's last year's answers are read from.
  */
 
+/** A flow's earlier years among those served (latest first): the same programme and region, a smaller year. */
+export function earlierFlowIds(flows: Iterable<LoadedFlow>, loaded: LoadedFlow): string[] {
+  const { programme, region, year } = loaded.flow;
+  return [...flows]
+    .filter((other) => other.flow.programme === programme && other.flow.region === region && other.flow.year < year)
+    .sort((a, b) => b.flow.year - a.flow.year)
+    .map((other) => other.flow.id);
+}
+
 /** Per flow that asks about last year: its earlier flows (latest first) and the question ids read from them. */
 export type LastYearSources = Record<string, { from: string[]; questions: string[] }>;
 
@@ -18,11 +27,7 @@ export function lastYearSources(flows: ReadonlyMap<string, LoadedFlow> | readonl
   const list = [...flows.values()];
   sources = {};
   for (const loaded of list) {
-    const { programme, region, year } = loaded.flow;
-    const from = list
-      .filter((other) => other.flow.programme === programme && other.flow.region === region && other.flow.year < year)
-      .sort((a, b) => b.flow.year - a.flow.year)
-      .map((other) => other.flow.id);
+    const from = earlierFlowIds(list, loaded);
     const questions = [...new Set([...loaded.questions.values()].flatMap((q) => (q.lastYear ? [q.lastYear.from ?? q.id] : [])))];
     if (from.length && questions.length) sources[loaded.flow.id] = { from, questions };
   }

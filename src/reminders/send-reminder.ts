@@ -6,7 +6,7 @@ import { isoDateInChina } from '../engine/today.ts';
 import { CampaignSchema, coveredEntries, daysUntil, type Campaign } from '../store/campaign-store.ts';
 import { enqueuePush } from '../store/outbox-store.ts';
 import {
-  chatsOf, coordinators, entriesWithOperators, finishReminder, operatorsOfEntry, organisationIdsOf, spendFeishuBudget, supersededBy,
+  chatsOf, coordinators, finishReminder, operatorsOfEntry, organisationIdsOf, spendFeishuBudget, supersededBy, unitsWithOperators,
   type Reachable, type Reminder,
 } from '../store/reminder-store.ts';
 import type { Sql } from '../store/sql.ts';
@@ -14,6 +14,7 @@ import { standings } from '../store/standing-store.ts';
 import { assigneesOf } from '../store/assignment-store.ts';
 import { digest, operatorReminder } from './reminder-text.ts';
 import { isBehind } from '../rules/standing.ts';
+import { earlierFlowIds } from '../flow/earlier-flows.ts';
 
 /**
  * Sends one claimed reminder inside the claiming transaction: decides, from the declaration as it stands now, whether
@@ -63,7 +64,7 @@ async function decide(tx: Sql, reminder: Reminder, context: SendContext): Promis
     });
     const all = await standings(tx, loaded, entries, today);
     if (!all.some(isBehind)) return skipped('nothing_behind');
-    const text = digest({ programme, deadline: campaign.deadline, daysLeft, standings: all, withOperators: await entriesWithOperators(tx, loaded.flow.id) });
+    const text = digest({ programme, deadline: campaign.deadline, daysLeft, standings: all, withOperators: await entriesWithOperators(tx, loaded, context.flows) });
     return deliver(tx, reminder, campaign, await chatsOf(tx, coordinator.userId), text);
   }
 
@@ -72,13 +73,25 @@ async function decide(tx: Sql, reminder: Reminder, context: SendContext): Promis
   if (!entry) return skipped('not_in_directory');
   const [standing] = await standings(tx, loaded, [entry], today);
   if (!isBehind(standing)) return skipped('nothing_missing');
-  const recipients = await operatorsOfEntry(tx, loaded.flow.id, seq);
+  const recipients = await operatorsOfEntry(tx, loaded.flow.id, seq, entry.unit, earlierFlowIds(context.flows.values(), loaded));
   if (recipients.length === 0) return skipped('nobody_bound');
   const requestedBy = reminder.requestedById ? (await chatsOf(tx, reminder.requestedById))[0]?.name ?? null : null;
   const owners = standing.declarationId ? new Map([...(await assigneesOf(tx, standing.declarationId))].map(([section, a]) => [section, a.name])) : undefined;
   const text = operatorReminder({ standing, programme, deadline: campaign.deadline, daysLeft, requestedBy, owners });
   return deliver(tx, reminder, campaign, recipients, text);
 }
+
+/** Directory numbers of the flow's units with someone to fill them, counting those bound to the unit in an earlier year. */
+async function entriesWithOperators(tx: Sql, loaded: LoadedFlow, flows: ReadonlyMap<string, LoadedFlow>): Promise<Set<number>> {
+  const units = await unitsWithOperators(tx, [loaded.flow.id, ...earlierFlowIds(flows.values(), loaded)]);
+  const earlier = new Set(units.filter((u) => u.flowId !== loaded.flow.id).map((u) => plainUnit(u.unitName)));
+  const seqs = new Set(units.filter((u) => u.flowId === loaded.flow.id).map((u) => Number(u.seq)));
+  for (const entry of loaded.directory) if (earlier.has(plainUnit(entry.unit))) seqs.add(entry.seq);
+  return seqs;
+}
+
+/** A unit name as operatorsOfEntry compares it: no spaces, half-width brackets. */
+const plainUnit = (name: string) => name.replace(/[ 　]/g, '').replace(/（/g, '(').replace(/）/g, ')');
 
 /** One message per chat; Feishu chats only while the campaign's Feishu budget lasts. */
 async function deliver(tx: Sql, reminder: Reminder, campaign: Campaign, recipients: Reachable[], text: string): Promise<SendOutcome> {

@@ -90,20 +90,25 @@ export async function reminderCounts(sql: Sql, campaignId: string): Promise<{ ki
 /** Someone to remind, on one of their channels. */
 export interface Reachable { userId: string; name: string; channel: string; chatId: string }
 
+/** A unit name compared without spaces and with half-width brackets (as last year's answers are found). */
+const plainName = (column: string) => `translate(${column}, '（） 　', '()')`;
+
 /**
- * The operators of a directory entry's organisation: those bound to it and those who have worked on its declaration
- * (the console's local user binds by typing the name).
+ * The operators of a directory entry's organisation: those bound to it, those who have worked on its declaration (the
+ * console's local user binds by typing the name), and those bound to the same unit in an earlier year of the
+ * programme (`earlierFlowIds`), whose binding carries over when they next open it.
  */
-export async function operatorsOfEntry(sql: Sql, flowId: string, seq: number): Promise<Reachable[]> {
+export async function operatorsOfEntry(sql: Sql, flowId: string, seq: number, unit: string, earlierFlowIds: string[] = []): Promise<Reachable[]> {
   return sql.query<Reachable>(
-    `WITH org AS (SELECT "id" FROM "Organisation" WHERE "flowId" = $1 AND "seq" = $2),
+    `WITH org AS (SELECT "id" FROM "Organisation" WHERE "flowId" = $1 AND "seq" = $2
+                  UNION SELECT "id" FROM "Organisation" WHERE "flowId" = ANY($4::text[]) AND ${plainName('"unitName"')} = ${plainName('$3::text')}),
           people AS (SELECT m."userId" FROM "Membership" m WHERE m."organisationId" IN (SELECT "id" FROM org)
                      UNION SELECT c."userId" FROM "OperatorCursor" c JOIN "Declaration" d ON d."id" = c."declarationId"
                       WHERE d."organisationId" IN (SELECT "id" FROM org) AND d."flowId" = $1)
      SELECT u."id" AS "userId", u."displayName" AS "name", ci."channel", COALESCE(ci."chatId", ci."externalId") AS "chatId"
        FROM people p JOIN "User" u ON u."id" = p."userId" AND u."role" = 'operator' JOIN "ChatIdentity" ci ON ci."userId" = u."id"
       ORDER BY u."displayName", ci."channel"`,
-    [flowId, seq],
+    [flowId, seq, unit, earlierFlowIds],
   );
 }
 
@@ -141,16 +146,18 @@ export async function spendFeishuBudget(tx: Sql, campaignId: string, calls: numb
   return rows.length > 0;
 }
 
-/** Directory numbers of a flow's organisations that have someone to fill them (bound, or already at work). */
-export async function entriesWithOperators(sql: Sql, flowId: string): Promise<Set<number>> {
-  const rows = await sql.query<{ seq: number }>(
-    `SELECT o."seq" FROM "Organisation" o WHERE o."flowId" = $1
+/**
+ * The units of these flows that have someone to fill them (bound, or already at work), by flow and name: a flow's
+ * own, and (given its earlier years) those whose operators' binding carries over.
+ */
+export async function unitsWithOperators(sql: Sql, flowIds: string[]): Promise<{ flowId: string; seq: number; unitName: string }[]> {
+  return sql.query<{ flowId: string; seq: number; unitName: string }>(
+    `SELECT o."flowId", o."seq", o."unitName" FROM "Organisation" o WHERE o."flowId" = ANY($1::text[])
         AND (EXISTS (SELECT 1 FROM "Membership" m JOIN "User" u ON u."id" = m."userId" AND u."role" = 'operator' WHERE m."organisationId" = o."id")
              OR EXISTS (SELECT 1 FROM "OperatorCursor" c JOIN "Declaration" d ON d."id" = c."declarationId" JOIN "User" u ON u."id" = c."userId" AND u."role" = 'operator'
-                         WHERE d."organisationId" = o."id" AND d."flowId" = $1))`,
-    [flowId],
+                         WHERE d."organisationId" = o."id" AND d."flowId" = o."flowId"))`,
+    [flowIds],
   );
-  return new Set(rows.map((r) => Number(r.seq)));
 }
 
 /** The database's organisation ids of a flow by directory number. */

@@ -12,6 +12,9 @@ import { Router } from '../../src/bot/router.ts';
 import { answerFixture } from '../support/declaration-walk.ts';
 import { addMembership, addPerson, ensureOrganisation } from '../../src/store/people-store.ts';
 import { organisationOf } from '../../src/bot/onboarding.ts';
+import { createCampaign } from '../../src/store/campaign-store.ts';
+import { ReminderScheduler } from '../../src/reminders/reminder-scheduler.ts';
+import { reminderClockFromEnv } from '../../src/reminders/reminder-clock.ts';
 
 /**
  * Last year's answers: a next-year copy of the Beijing base flow (beijing-base-2024, year 2024) served beside the 2023
@@ -210,6 +213,11 @@ describe('a next-year copy of the Beijing base flow', () => {
       const lastYear = await ensureOrganisation(sql, organisationOf({ loaded: base2023, entry }));
       const person = await addPerson(sql, { channel: 'test', externalId: 'returning', name: '老填报人', role: 'operator' });
       await addMembership(sql, person, lastYear, null);
+      // This year's campaign reminds them before they have opened anything this year.
+      await createCampaign(sql, { flowId: base2024.flow.id, name: '北京基地2024年度', deadline: '2026-12-15', schedule: [14] });
+      const scheduler = new ReminderScheduler({ sql, flows: [base2023, base2024], clock: reminderClockFromEnv({}), now: () => new Date('2026-12-01T09:00:00+08:00') });
+      await scheduler.tick();
+      expect(await bound.deliver('returning')).toContain(`⏰ 申报提醒：“${UNIT}”的北京基地2024年度申报距截止（12月15日）还有 14 天。`);
       const opened = await bound.say('/start', { user: 'returning' });
       expect(opened).toContain(`已确认：${UNIT}`);
       expect(opened).toContain('2024年度绩效评价。');
