@@ -3,6 +3,7 @@ import type { DirectoryEntry, LoadedFlow } from '../flow/loader.ts';
 import { normalise } from '../engine/parse-answer.ts';
 import { KeyboardSchema } from './keyboard.ts';
 import type { Sql } from '../store/sql.ts';
+import { plainUnitName } from '../store/last-year-store.ts';
 
 /**
  * Finding the operator's organisation in the directories (名录). An operator types the unit's name; a unit listed
@@ -68,9 +69,12 @@ export function findOrganisations(flows: LoadedFlow[], text: string): Match[] {
   return latestYears(exact.length ? exact : all.filter((m) => names(m).some((n) => n.includes(t) || (t.length >= 6 && t.includes(n)))));
 }
 
-/** Whether `later` is the same unit in a later year of the same programme (flows are next year's copies). */
+/**
+ * Whether `later` is the same unit in a later year of the same programme (flows are next year's copies), by the name
+ * rule last year's answers are found by.
+ */
 export function isLaterYearOf(later: Match, m: Match): boolean {
-  return later.loaded.flow.programme === m.loaded.flow.programme && later.loaded.flow.region === m.loaded.flow.region && later.loaded.flow.year > m.loaded.flow.year && clean(later.entry.unit) === clean(m.entry.unit);
+  return later.loaded.flow.programme === m.loaded.flow.programme && later.loaded.flow.region === m.loaded.flow.region && later.loaded.flow.year > m.loaded.flow.year && plainUnitName(later.entry.unit) === plainUnitName(m.entry.unit);
 }
 
 function latestYears(matches: Match[]): Match[] {

@@ -15,6 +15,7 @@ import { assigneesOf } from '../store/assignment-store.ts';
 import { digest, operatorReminder } from './reminder-text.ts';
 import { isBehind } from '../rules/standing.ts';
 import { earlierFlowIds } from '../flow/earlier-flows.ts';
+import { plainUnitName } from '../store/last-year-store.ts';
 
 /**
  * Sends one claimed reminder inside the claiming transaction: decides, from the declaration as it stands now, whether
@@ -84,14 +85,11 @@ async function decide(tx: Sql, reminder: Reminder, context: SendContext): Promis
 /** Directory numbers of the flow's units with someone to fill them, counting those bound to the unit in an earlier year. */
 async function entriesWithOperators(tx: Sql, loaded: LoadedFlow, flows: ReadonlyMap<string, LoadedFlow>): Promise<Set<number>> {
   const units = await unitsWithOperators(tx, [loaded.flow.id, ...earlierFlowIds(flows.values(), loaded)]);
-  const earlier = new Set(units.filter((u) => u.flowId !== loaded.flow.id).map((u) => plainUnit(u.unitName)));
+  const earlier = new Set(units.filter((u) => u.flowId !== loaded.flow.id).map((u) => plainUnitName(u.unitName)));
   const seqs = new Set(units.filter((u) => u.flowId === loaded.flow.id).map((u) => Number(u.seq)));
-  for (const entry of loaded.directory) if (earlier.has(plainUnit(entry.unit))) seqs.add(entry.seq);
+  for (const entry of loaded.directory) if (earlier.has(plainUnitName(entry.unit))) seqs.add(entry.seq);
   return seqs;
 }
-
-/** A unit name as operatorsOfEntry compares it: no spaces, half-width brackets. */
-const plainUnit = (name: string) => name.replace(/[ 　]/g, '').replace(/（/g, '(').replace(/）/g, ')');
 
 /** One message per chat; Feishu chats only while the campaign's Feishu budget lasts. */
 async function deliver(tx: Sql, reminder: Reminder, campaign: Campaign, recipients: Reachable[], text: string): Promise<SendOutcome> {

@@ -11,8 +11,12 @@ export interface LastYearRead {
   answers: Record<string, unknown>;
 }
 
-/** A unit name compared without spaces and with half-width brackets. */
-const plainName = (column: string) => `translate(${column}, '（） 　', '()')`;
+/**
+ * A unit name compared across years without spaces and with half-width brackets: in SQL (`plainName` of a column or
+ * parameter) and in code (`plainUnitName`), the same rule.
+ */
+export const plainName = (column: string) => `translate(${column}, '（） 　', '()')`;
+export const plainUnitName = (name: string) => name.replace(/[ 　]/g, '').replace(/（/g, '(').replace(/）/g, ')');
 
 /**
  * A select-list column "lastYear" for the declaration `d`, given `sources` (a jsonb expression: LastYearSources) and the

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from './sql.ts';
+import { plainName } from './last-year-store.ts';
 
 /**
  * The reminders table: planned idempotently (one row per campaign × kind × subject × due day, so planning again adds
@@ -89,9 +90,6 @@ export async function reminderCounts(sql: Sql, campaignId: string): Promise<{ ki
 
 /** Someone to remind, on one of their channels. */
 export interface Reachable { userId: string; name: string; channel: string; chatId: string }
-
-/** A unit name compared without spaces and with half-width brackets (as last year's answers are found). */
-const plainName = (column: string) => `translate(${column}, '（） 　', '()')`;
 
 /**
  * The operators of a directory entry's organisation: those bound to it, those who have worked on its declaration (the
