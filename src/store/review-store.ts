@@ -50,17 +50,6 @@ export async function reviewersOf(sql: Sql, org: { organisationId: string; flowI
   );
 }
 
-/** Everyone who fills the declaration: its organisation's bound operators and whoever has worked on it. */
-export async function operatorsOf(sql: Sql, declarationId: string, organisationId: string): Promise<Recipient[]> {
-  return sql.query<Recipient>(
-    `SELECT DISTINCT ci."channel", COALESCE(ci."chatId", ci."externalId") AS "chatId" FROM "ChatIdentity" ci JOIN "User" u ON u."id" = ci."userId"
-      WHERE u."role" = 'operator'
-        AND (ci."userId" IN (SELECT "userId" FROM "Membership" WHERE "organisationId" = $2)
-             OR ci."userId" IN (SELECT "userId" FROM "OperatorCursor" WHERE "declarationId" = $1))`,
-    [declarationId, organisationId],
-  );
-}
-
 /** Declarations waiting for review (latest event 提交审核), with their unit, for the reviewer to choose from. */
 export async function waitingForReview(sql: Sql): Promise<{ declarationId: string; unit: string; flowId: string; organisationId: string; district: string | null; at: string }[]> {
   const rows = await sql.query<{ declarationId: string; unit: string; flowId: string; organisationId: string; district: string | null; at: Date | string }>(

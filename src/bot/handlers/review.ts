@@ -6,7 +6,8 @@ import { questionTitle } from '../../engine/format.ts';
 import { resolveQuestion } from '../targets.ts';
 import { sectionLabel } from '../render.ts';
 import { unitNamed } from '../../exports/declaration-files.ts';
-import { addReviewEvent, operatorsOf, reviewState, reviewersOf, waitingForReview, type ReviewReason } from '../../store/review-store.ts';
+import { addReviewEvent, reviewState, reviewersOf, waitingForReview, type ReviewReason } from '../../store/review-store.ts';
+import { operatorsOfOrganisation } from '../../store/assignment-store.ts';
 
 /**
  * Review by a coordinator: an operator marks a finished declaration 提交审核; a coordinator in reach sees it (待审核),
@@ -76,7 +77,7 @@ async function decide(ctx: TurnContext, action: 'returned' | 'confirmed', text =
   const told = action === 'returned'
     ? [`↩️ 协调人${ctx.person.displayName}退回了“${unitOf(ctx)}”的申报，请按以下意见修改：`, ...lines, '改好后回复“提交审核”重新提交。'].join('\n')
     : `✅ “${unitOf(ctx)}”的申报已由协调人${ctx.person.displayName}审核确认。提交到申报系统仍需您本人完成；可回复“导出”和“打包”领取材料。`;
-  const operators = await operatorsOf(ctx.sql, c.state.id, c.state.organisationId);
-  for (const to of operators) ctx.push(to, [say(told)]);
+  const operators = await operatorsOfOrganisation(ctx.sql, c.state.id, c.state.organisationId);
+  for (const to of operators.flatMap((o) => o.chats)) ctx.push(to, [say(told)]);
   ctx.reply(feedback('saved', `${action === 'returned' ? `已退回（${reasons.length} 条意见）` : '已确认'}，已通知该单位的 ${operators.length} 位填报人。`));
 }
