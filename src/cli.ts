@@ -20,7 +20,7 @@ import { DatabaseUnavailableError } from './store/connect-postgres.ts';
 import { DatabaseBusyError } from './store/pglite.ts';
 import { startAssistant, openChat, sendNotice, feishuUsage, withDatabase, loadAllFlows } from './main.ts';
 import { addPerson, addScope, createInvitation, createRoleInvitation, ensureOrganisation } from './store/people-store.ts';
-import { describeMatch, findOrganisations, organisationOf } from './bot/onboarding.ts';
+import { oneOrganisation, organisationOf } from './bot/onboarding.ts';
 import type { Sql } from './store/sql.ts';
 import { allCampaigns, coveredEntries, createCampaign, daysUntil, DEFAULT_SCHEDULE, moveDeadline } from './store/campaign-store.ts';
 import { campaignName, readCampaignRequest, readDeadline } from './bot/campaign-request.ts';
@@ -223,9 +223,9 @@ campaign
 
 /** The one directory entry a unit name names, recorded as an organisation. */
 async function organisationFor(sql: Sql, name: string): Promise<{ id: string; unit: string }> {
-  const matches = findOrganisations(loadAllFlows(), name);
-  if (matches.length !== 1) throw new UsageError(matches.length ? `“${name}”对应 ${matches.length} 家单位，请写得更完整些：${matches.slice(0, 5).map(describeMatch).join('；')}` : `名录中没有找到“${name}”。`);
-  const organisation = organisationOf(matches[0]);
+  const found = oneOrganisation(loadAllFlows(), name);
+  if (!found.ok) throw new UsageError(found.problem);
+  const organisation = organisationOf(found.match);
   return { id: await ensureOrganisation(sql, organisation), unit: organisation.unitName };
 }
 

@@ -93,6 +93,17 @@ export function latestYearOf(flows: Iterable<LoadedFlow>, match: Match): Match {
   return latest;
 }
 
+/**
+ * The one directory entry a name names (邀请码 单位, 提醒 单位, shenbao admin), or what to tell the person: nothing
+ * found, or the entries it could be, to write more of the name.
+ */
+export function oneOrganisation(flows: LoadedFlow[], name: string): { ok: true; match: Match } | { ok: false; problem: string } {
+  const matches = findOrganisations(flows, name);
+  if (matches.length === 1) return { ok: true, match: matches[0] };
+  if (matches.length === 0) return { ok: false, problem: `名录中没有找到“${name.slice(0, 40)}”。请写与名录一致的单位名称（可以只写其中一段）。` };
+  return { ok: false, problem: `“${name}”对应 ${matches.length} 家单位，请写得更完整些：\n${matches.slice(0, 10).map((m) => `• ${describeMatch(m)}`).join('\n')}` };
+}
+
 export function describeMatch(m: Match): string {
   const extra = m.loaded.flow.directory.label.map((c) => m.entry[c]).filter(Boolean).join('，');
   return `${m.entry.unit}${extra ? `（${extra}）` : ''}— ${m.loaded.flow.title}`;

@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { may, refusal } from '../permissions.ts';
-import { findOrganisations, describeMatch, matchOf, organisationOf } from '../onboarding.ts';
+import { matchOf, oneOrganisation, organisationOf } from '../onboarding.ts';
 import { feedback, say } from '../views.ts';
 import { begin } from './onboarding.ts';
 import { INVITATION, createInvitation, createRoleInvitation, ensureOrganisation, normaliseCode, organisationId, redeemInvitation, type ScopeGrant } from '../../store/people-store.ts';
@@ -50,16 +50,13 @@ async function redeem(ctx: TurnContext, code: string): Promise<void> {
 
 async function issue(ctx: TurnContext, name: string): Promise<void> {
   if (!name) return ctx.reply(say('请在“邀请码”后写单位名称，例如“邀请码 首冶新元”。'));
-  const matches = findOrganisations([...ctx.flows.values()], name);
-  if (matches.length === 0) return ctx.reply(say(`名录中没有找到“${name.slice(0, 40)}”。请写与名录一致的单位名称（可以只写其中一段）。`));
-  if (matches.length > 1) {
-    return ctx.reply(say(`“${name}”对应 ${matches.length} 家单位，请写得更完整些：\n${matches.slice(0, 10).map((m) => `• ${describeMatch(m)}`).join('\n')}`));
-  }
-  const organisation = organisationOf(matches[0]);
+  const found = oneOrganisation([...ctx.flows.values()], name);
+  if (!found.ok) return ctx.reply(say(found.problem));
+  const organisation = organisationOf(found.match);
   const org = { organisationId: await organisationId(ctx.sql, organisation.flowId, organisation.seq), flowId: organisation.flowId, district: organisation.district };
   if (!may(ctx, 'invite', org)) return ctx.reply(say(refusal(ctx, 'invite')));
   const id = await ensureOrganisation(ctx.sql, organisation);
-  const entry = matches[0].entry;
+  const entry = found.match.entry;
   const { code, expiresAt } = await createInvitation(ctx.sql, id, ctx.person.userId, 7, ctx.now);
   ctx.reply(say(`“${entry.unit}”的邀请码：${code}\n${shortTimeInChina(expiresAt)} 前有效，只能使用一次。请转给该单位的填报人：在 Telegram 或飞书中把邀请码发给申报助手即可绑定。每位填报人需要一个邀请码。`));
 }

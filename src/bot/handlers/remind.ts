@@ -1,6 +1,6 @@
 import type { Handler, TurnContext } from '../context.ts';
 import { may, refusal } from '../permissions.ts';
-import { describeMatch, findOrganisations, organisationOf, type Match } from '../onboarding.ts';
+import { oneOrganisation, organisationOf, type Match } from '../onboarding.ts';
 import { feedback, say } from '../views.ts';
 import { openCampaigns } from '../../store/campaign-store.ts';
 import { findReminder, planManualReminder } from '../../store/reminder-store.ts';
@@ -19,10 +19,8 @@ export const remind: Handler = async (ctx, next) => {
   if (!asked) return next();
   const name = asked[1].trim();
   if (name) {
-    const matches = findOrganisations([...ctx.flows.values()], name);
-    if (matches.length === 0) return ctx.reply(say(`名录中没有找到“${name.slice(0, 40)}”。请写与名录一致的单位名称（可以只写其中一段）。`));
-    if (matches.length > 1) return ctx.reply(say(`“${name}”对应 ${matches.length} 家单位，请写得更完整些：\n${matches.slice(0, 10).map((m) => `• ${describeMatch(m)}`).join('\n')}`));
-    return remindOne(ctx, matches[0]);
+    const found = oneOrganisation([...ctx.flows.values()], name);
+    return found.ok ? remindOne(ctx, found.match) : ctx.reply(say(found.problem));
   }
   const d = ctx.declaration;
   const open = d && d.id === ctx.activeDeclarationId ? ctx.flows.get(d.flowId) : undefined;
