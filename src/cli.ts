@@ -200,7 +200,7 @@ campaign
     if (deadline < today) throw new UsageError(`截止日期 ${deadline} 已经过去。`);
     const moved = await withDatabase(async (db) => {
       const all = await allCampaigns(db.sql);
-      const chosen = /^\d+$/.test(number) ? all[all.length - Number(number)] : undefined;
+      const chosen = all.find((c) => String(c.number) === number);
       if (!chosen) throw new UsageError(`没有编号为 ${number} 的活动：用 shenbao campaign list 查看编号。`);
       if (chosen.closedAt) throw new UsageError(`“${chosen.name}”已经结束，不能延期。`);
       await db.sql.transaction((sql) => moveDeadline(sql, chosen.id, deadline));
@@ -215,9 +215,9 @@ campaign
     const all = await withDatabase((db) => allCampaigns(db.sql));
     if (all.length === 0) return console.log('还没有申报活动。用 shenbao campaign add --flow <项目> --deadline <日期> 创建。');
     const today = isoDateInChina();
-    for (const [i, c] of all.entries()) {
+    for (const c of all) {
       const state = c.closedAt ? '已结束' : c.deadline < today ? '已截止' : `还有 ${daysUntil(today, c.deadline)} 天`;
-      console.log(`${all.length - i}. ${c.name}（${c.flowId}）截止 ${c.deadline}，${state}${c.covers?.districts?.length ? `，覆盖 ${c.covers.districts.join('、')}` : ''}${c.feishuBudget !== null ? `，飞书调用 ${c.feishuCalls}/${c.feishuBudget}` : ''}`);
+      console.log(`${c.number}. ${c.name}（${c.flowId}）截止 ${c.deadline}，${state}${c.covers?.districts?.length ? `，覆盖 ${c.covers.districts.join('、')}` : ''}${c.feishuBudget !== null ? `，飞书调用 ${c.feishuCalls}/${c.feishuBudget}` : ''}`);
     }
   });
 

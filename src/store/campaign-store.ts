@@ -58,10 +58,10 @@ export async function openCampaigns(sql: Sql, today: string): Promise<Campaign[]
   return rows.map((r) => CampaignSchema.parse(r));
 }
 
-/** Every campaign, newest first (for staff's listing). */
-export async function allCampaigns(sql: Sql): Promise<Campaign[]> {
-  const rows = await sql.query(`SELECT * FROM "Campaign" ORDER BY "createdAt" DESC`);
-  return rows.map((r) => CampaignSchema.parse(r));
+/** Every campaign, newest first, each with the number staff name it by (the oldest is 1; numbers never change). */
+export async function allCampaigns(sql: Sql): Promise<(Campaign & { number: number })[]> {
+  const rows = await sql.query(`SELECT * FROM "Campaign" ORDER BY "createdAt" DESC, "id" DESC`);
+  return rows.map((r, i) => ({ ...CampaignSchema.parse(r), number: rows.length - i }));
 }
 
 export async function closeCampaign(sql: Sql, id: string, now = new Date()): Promise<boolean> {

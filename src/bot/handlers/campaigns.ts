@@ -63,9 +63,8 @@ async function list(ctx: TurnContext): Promise<void> {
   for (const c of running) {
     const counts = await reminderCounts(ctx.sql, c.id);
     const sent = counts.filter((r) => r.status === 'sent').reduce((a, r) => a + r.count, 0);
-    const number = all.length - all.findIndex((x) => x.id === c.id);
     const covered = coveredEntries(ctx.flows.get(c.flowId)!, c.covers).length;
-    lines.push(`${number}. ${c.name}：${whenText(c.deadline, daysUntil(ctx.today, c.deadline))}，${covered} 家单位${c.covers?.districts?.length ? `（${c.covers.districts.join('、')}）` : ''}，已发提醒 ${sent} 次`);
+    lines.push(`${all.find((x) => x.id === c.id)!.number}. ${c.name}：${whenText(c.deadline, daysUntil(ctx.today, c.deadline))}，${covered} 家单位${c.covers?.districts?.length ? `（${c.covers.districts.join('、')}）` : ''}，已发提醒 ${sent} 次`);
   }
   if (ctx.person.role === 'staff') lines.push('改截止日期：“延期 编号 新日期”（如“延期 1 12月20日”）；提前结束某个活动（不再提醒）：“结束活动 编号”。');
   ctx.reply(say(lines.join('\n')));
@@ -80,7 +79,7 @@ async function postpone(ctx: TurnContext, words: string): Promise<void> {
   if (deadline < ctx.today) return ctx.reply(say(`新的截止日期 ${deadline} 已经过去，请写今天或以后的日期。`));
   const all = await allCampaigns(ctx.sql);
   const running = all.filter((c) => !c.closedAt && c.deadline >= ctx.today);
-  const campaign = m[1] ? all[all.length - Number(m[1])] : running.length === 1 ? running[0] : undefined;
+  const campaign = m[1] ? all.find((c) => c.number === Number(m[1])) : running.length === 1 ? running[0] : undefined;
   if (!campaign) return ctx.reply(say(m[1] ? `没有编号为 ${m[1]} 的活动，回复“活动”查看编号。` : '进行中的活动不止一个，请写编号，例如“延期 1 12月20日”；回复“活动”查看编号。'));
   if (campaign.closedAt) return ctx.reply(say(`“${campaign.name}”已经结束，不能延期。`));
   if (campaign.deadline === deadline) return ctx.reply(say(`“${campaign.name}”的截止日期已经是 ${monthDay(deadline)}。`));
@@ -91,7 +90,7 @@ async function postpone(ctx: TurnContext, words: string): Promise<void> {
 async function close(ctx: TurnContext, number: string): Promise<void> {
   if (!may(ctx, 'manage')) return ctx.reply(say(refusal(ctx, 'manage')));
   const all = await allCampaigns(ctx.sql);
-  const campaign = number ? all[all.length - Number(number)] : undefined;
+  const campaign = all.find((c) => c.number === Number(number));
   if (!campaign) return ctx.reply(say('请写要结束的活动编号，例如“结束活动 1”；回复“活动”查看编号。'));
   if (!(await closeCampaign(ctx.sql, campaign.id, ctx.now))) return ctx.reply(say(`“${campaign.name}”已经结束。`));
   ctx.reply(feedback('saved', `已结束“${campaign.name}”，不再发送它的提醒。`));
