@@ -56,7 +56,7 @@ async function decide(tx: Sql, reminder: Reminder, context: SendContext): Promis
   const programme = campaign.name;
 
   if (reminder.kind === 'digest') {
-    const coordinator = (await coordinators(tx)).find((c) => c.userId === reminder.subject);
+    const [coordinator] = await coordinators(tx, reminder.subject);
     if (!coordinator) return skipped('not_a_coordinator');
     const ids = await organisationIdsOf(tx, loaded.flow.id);
     const entries = coveredEntries(loaded, campaign.covers).filter((entry) => {

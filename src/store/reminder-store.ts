@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from './sql.ts';
 import { plainName } from './last-year-store.ts';
+import type { Scope } from '../bot/permissions.ts';
 
 /**
  * The reminders table: planned idempotently (one row per campaign × kind × subject × due day, so planning again adds
@@ -110,13 +111,16 @@ export async function operatorsOfEntry(sql: Sql, flowId: string, seq: number, un
   );
 }
 
-/** Coordinators and their reach (for digests). */
-export async function coordinators(sql: Sql): Promise<{ userId: string; name: string; scopes: { flowId: string | null; district: string | null; organisationId: string | null }[] }[]> {
-  const rows = await sql.query<{ userId: string; name: string; flowId: string | null; district: string | null; organisationId: string | null }>(
+export interface Coordinator { userId: string; name: string; scopes: Scope[] }
+
+/** Coordinators and their reach (for digests): every one, or the one named (a digest being sent). */
+export async function coordinators(sql: Sql, userId: string | null = null): Promise<Coordinator[]> {
+  const rows = await sql.query<{ userId: string; name: string } & Scope>(
     `SELECT u."id" AS "userId", u."displayName" AS "name", s."flowId", s."district", s."organisationId"
-       FROM "User" u JOIN "CoordinatorScope" s ON s."userId" = u."id" WHERE u."role" = 'coordinator' ORDER BY u."id"`,
+       FROM "User" u JOIN "CoordinatorScope" s ON s."userId" = u."id" WHERE u."role" = 'coordinator' AND ($1::text IS NULL OR u."id" = $1::text) ORDER BY u."id"`,
+    [userId],
   );
-  const byUser = new Map<string, { userId: string; name: string; scopes: { flowId: string | null; district: string | null; organisationId: string | null }[] }>();
+  const byUser = new Map<string, Coordinator>();
   for (const r of rows) {
     const entry = byUser.get(r.userId) ?? { userId: r.userId, name: r.name, scopes: [] };
     entry.scopes.push({ flowId: r.flowId, district: r.district, organisationId: r.organisationId });
