@@ -1,5 +1,6 @@
 import type { Handler, TurnContext } from './context.ts';
 import { say } from './views.ts';
+import type { CoordinatorScope } from '../store/people-store.ts';
 
 /**
  * Who may do what: the one place every handler asks.
@@ -64,11 +65,9 @@ function inReach(ctx: TurnContext, org: OrgRef): boolean {
   return inScopes(ctx.person.scopes, org);
 }
 
-/** A coordinator's reach, as rows of CoordinatorScope: an organisation, a district (of a programme or all), a programme. */
-export type Scope = { flowId: string | null; district: string | null; organisationId: string | null };
 
 /** Whether any of a coordinator's scopes covers the organisation. */
-export function inScopes(scopes: readonly Scope[], org: OrgRef): boolean {
+export function inScopes(scopes: readonly CoordinatorScope[], org: OrgRef): boolean {
   return scopes.some(
     (s) => (s.organisationId !== null && s.organisationId === org.organisationId) || (s.district !== null && s.district === org.district && (s.flowId === null || s.flowId === org.flowId)) || (s.flowId !== null && s.district === null && s.organisationId === null && s.flowId === org.flowId),
   );

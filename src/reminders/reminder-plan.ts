@@ -1,6 +1,7 @@
 import type { LoadedFlow } from '../flow/loader.ts';
 import { organisationOf } from '../bot/onboarding.ts';
-import { inScopes, type Scope } from '../bot/permissions.ts';
+import { inScopes } from '../bot/permissions.ts';
+import type { CoordinatorScope } from '../store/people-store.ts';
 import { coveredEntries, daysBefore, type Campaign } from '../store/campaign-store.ts';
 import type { PlannedReminder } from '../store/reminder-store.ts';
 import { dueAt, type ReminderClock } from './reminder-clock.ts';
@@ -15,7 +16,7 @@ export function remindersOf(input: {
   loaded: LoadedFlow;
   clock: ReminderClock;
   today: string;
-  coordinators: { userId: string; scopes: Scope[] }[];
+  coordinators: { userId: string; scopes: CoordinatorScope[] }[];
   /** The database's organisation ids by directory number (what a coordinator's single-organisation scope names). */
   organisationIds: ReadonlyMap<number, string>;
 }): PlannedReminder[] {

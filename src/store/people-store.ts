@@ -25,6 +25,9 @@ export async function createInvitation(sql: Sql, organisationId: string, created
   return { code, expiresAt };
 }
 
+/** A coordinator's reach, as rows of CoordinatorScope: an organisation, a district (of a programme or all), a programme. */
+export type CoordinatorScope = { flowId: string | null; district: string | null; organisationId: string | null };
+
 /** A coordinator's reach as an invitation carries it: the CoordinatorScope rows its redeemer gets. */
 export interface ScopeGrant { flowId?: string | null; district?: string | null; organisationId?: string | null }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Sql } from './sql.ts';
 import { plainName } from './last-year-store.ts';
-import type { Scope } from '../bot/permissions.ts';
+import type { CoordinatorScope } from './people-store.ts';
 
 /**
  * The reminders table: planned idempotently (one row per campaign × kind × subject × due day, so planning again adds
@@ -111,11 +111,11 @@ export async function operatorsOfEntry(sql: Sql, flowId: string, seq: number, un
   );
 }
 
-export interface Coordinator { userId: string; name: string; scopes: Scope[] }
+export interface Coordinator { userId: string; name: string; scopes: CoordinatorScope[] }
 
 /** Coordinators and their reach (for digests): every one, or the one named (a digest being sent). */
 export async function coordinators(sql: Sql, userId: string | null = null): Promise<Coordinator[]> {
-  const rows = await sql.query<{ userId: string; name: string } & Scope>(
+  const rows = await sql.query<{ userId: string; name: string } & CoordinatorScope>(
     `SELECT u."id" AS "userId", u."displayName" AS "name", s."flowId", s."district", s."organisationId"
        FROM "User" u JOIN "CoordinatorScope" s ON s."userId" = u."id" WHERE u."role" = 'coordinator' AND ($1::text IS NULL OR u."id" = $1::text) ORDER BY u."id"`,
     [userId],

@@ -3,6 +3,7 @@ import { StoredAnswerSchema, type Answers } from '../engine/values.ts';
 import { DeclarationState, type AnswerAuthor } from './declaration-state.ts';
 import type { CachedDeclaration } from './declaration-cache.ts';
 import type { Sql, Statement } from './sql.ts';
+import type { CoordinatorScope } from './people-store.ts';
 import { lastYearColumn, type LastYearRead } from './last-year-store.ts';
 import type { LastYearSources } from '../flow/earlier-flows.ts';
 
@@ -47,7 +48,7 @@ export interface Person {
   /** The organisations this person is an operator of (bound by an invitation code). */
   organisations: string[];
   /** A coordinator's reach: districts, programmes, organisations. */
-  scopes: { flowId: string | null; district: string | null; organisationId: string | null }[];
+  scopes: CoordinatorScope[];
 }
 
 export interface TurnData {
