@@ -5,7 +5,7 @@
  *
  * Every operation runs in a child process of its own (bench/excel-child.ts), so that its peak memory (VmHWM) is its
  * own and not the sum of everything before it. The child is bundled the way dist/cli.js is (esbuild, node_modules
- * external) and run by plain node, as the installed program runs; compiling TypeScript on the fly (tsx) would add
+ * external) and run by node with the program's V8 settings (scripts/runtime-flags.js), as the installed program runs; compiling TypeScript on the fly (tsx) would add
  * ~30 MB that no operator's process carries. Each child measures one operation once, in two cases: cold (the
  * child's first Excel work: modules just loaded, nothing compiled by the JIT) and warm (after the same work on
  * BENCH_WARMUP_ROWS rows, as in a bot that has exported before). The peak is the child's whole life: modules, the
@@ -19,13 +19,15 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { intEnv, median, printVerdicts, row, spread, tempDir, type Verdict } from './support.ts';
+import { intEnv, median, printVerdicts, PROGRAM_NODE_FLAGS, row, spread, tempDir, type Verdict } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPEATS = intEnv('BENCH_REPEATS', 5);
 const ROWS = intEnv('BENCH_ROWS', 10_000);
 const WARMUP_ROWS = intEnv('BENCH_WARMUP_ROWS', 500);
-const TARGET = { ms: 1000, mib: 150 };
+const TARGET = { ms: 1000, mb: 150 };
+/** The target is 150 MB; read strictly, 150 × 10⁶ bytes (143 MiB), as the package's 1 GB is read as 10⁹ bytes. */
+const TARGET_MIB = (TARGET.mb * 1e6) / 2 ** 20;
 
 type Operation = 'export' | 'import';
 interface ChildReport { operation: Operation; ms: number; peakMiB: number; baselineMiB: number; bytes?: number; rows?: number }
@@ -44,7 +46,7 @@ async function bundleChild(): Promise<string> {
 const run = promisify(execFile);
 
 async function child(script: string, operation: Operation, file: string, warmupRows: number): Promise<ChildReport> {
-  const { stdout } = await run(process.execPath, [script, operation, ROOT, file], {
+  const { stdout } = await run(process.execPath, [...PROGRAM_NODE_FLAGS, script, operation, ROOT, file], {
     cwd: ROOT,
     env: { ...process.env, BENCH_ROWS: String(ROWS), BENCH_WARMUP_ROWS: String(warmupRows) },
     maxBuffer: 16 * 1024 * 1024,
@@ -89,9 +91,9 @@ for (const operation of ['export', 'import'] as const) {
     const list = reports.get(`${operation} ${c.name}`)!;
     const ms = list.map((r) => r.ms);
     const peaks = list.map((r) => r.peakMiB);
-    console.log(row([`${operation} ${c.name}`, spread(ms, 0), `≤ ${TARGET.ms} ms`, spread(peaks, 0, ' MiB'), `≤ ${TARGET.mib} MB`, spread(list.map((r) => r.baselineMiB), 0, ' MiB')], widths));
+    console.log(row([`${operation} ${c.name}`, spread(ms, 0), `≤ ${TARGET.ms} ms`, spread(peaks, 0, ' MiB'), `≤ ${TARGET_MIB.toFixed(0)} MiB`, spread(list.map((r) => r.baselineMiB), 0, ' MiB')], widths));
     verdicts.push({ name: `${operation} time, ${c.name}`, figure: `${median(ms).toFixed(0)} ms`, target: `≤ ${TARGET.ms} ms`, pass: median(ms) <= TARGET.ms });
-    verdicts.push({ name: `${operation} peak RSS, ${c.name}`, figure: `${median(peaks).toFixed(0)} MiB`, target: `≤ ${TARGET.mib} MB`, pass: median(peaks) <= TARGET.mib });
+    verdicts.push({ name: `${operation} peak RSS, ${c.name}`, figure: `${median(peaks).toFixed(0)} MiB`, target: `≤ ${TARGET.mb} MB (${TARGET_MIB.toFixed(0)} MiB)`, pass: median(peaks) <= TARGET_MIB });
   }
 }
 console.log("“of which before”: the child's peak before the measured operation (modules, the flow, and the warm-up if any).");

@@ -31,7 +31,7 @@ import { loadFlow } from '../src/flow/loader.ts';
 import { openChat } from '../test/support/chat.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 import { orgName, writeLongForm } from './fixtures/long-form.ts';
-import { intEnv, machineLine, median, percentile, printVerdicts, row, tempDir, type Verdict } from './support.ts';
+import { intEnv, machineLine, median, percentile, PROGRAM_NODE_FLAGS, printVerdicts, row, tempDir, type Verdict } from './support.ts';
 
 const OPERATORS = intEnv('BENCH_OPERATORS', 200);
 const WARMUP_S = intEnv('BENCH_WARMUP_S', 5);
@@ -137,7 +137,7 @@ interface Running { process: ChildProcess; ready: Promise<void>; result: Promise
 
 function startChild(config: ChildConfig): Running {
   const script = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, [...process.execArgv, script, '--child', JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...process.execArgv, ...PROGRAM_NODE_FLAGS, script, '--child', JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
   let onReady!: () => void;
   let onResult!: (r: ChildResult) => void;
   let failReady!: (e: Error) => void;

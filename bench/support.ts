@@ -6,6 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Node's arguments that give a child process the V8 settings the installed program runs with (bin/shenbao.js
+ * imports the same module first): a child measuring the program's memory or speed starts with these.
+ */
+export const PROGRAM_NODE_FLAGS = ['--import', fileURLToPath(new URL('../scripts/runtime-flags.js', import.meta.url))];
 
 export interface Sample { wall: number; cpu: number }
 

@@ -317,6 +317,68 @@ describe('what an operator types is read as meant', () => {
     expect(result.rows).toEqual(rows);
   });
 
+  it('a workbook from another program (prefixed tags, its own part names, 1904 dates, rows without references) reads as Excel shows it', async () => {
+    // What Excel shows is what is read: rich text joined, its phonetic guide (furigana, 注音) left out; dates kept as
+    // 1904 serials (old Mac workbooks) or as ISO text (t="d"); 是/否 typed as TRUE/FALSE; a formula's saved result.
+    const rows = plausibleRows(base, residents, 2);
+    const shared: string[] = [];
+    const share = (xml: string) => (shared.push(xml), shared.length - 1);
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    const serial1904 = (d: Date) => (d.getTime() - Date.UTC(1904, 0, 1)) / 86_400_000;
+    const header = `<x:row>${annexLayout(base, residents).columns.map((c) => `<x:c t="s"><x:v>${share(`<x:t>${esc(c.label)}</x:t>`)}</x:v></x:c>`).join('')}</x:row>`;
+    const cell = (column: AnnexTable['columns'][number], value: ExcelJS.CellValue, variant: number): string => {
+      if (value === null || value === undefined) return '';
+      if (value instanceof Date) return variant === 0 ? `<x:c><x:v>${serial1904(value)}</x:v></x:c>` : `<x:c t="d"><x:v>${value.toISOString().slice(0, 19)}</x:v></x:c>`;
+      if (typeof value === 'number') return `<x:c><x:v>${value}</x:v></x:c>`;
+      const text = String(value);
+      if (column.type === 'yesno' && variant === 1) return `<x:c t="b"><x:v>${text === '是' ? 1 : 0}</x:v></x:c>`;
+      if (column.id === 'name') return `<x:c t="s"><x:v>${share(`<x:r><x:t>${esc(text.slice(0, 2))}</x:t></x:r><x:r><x:rPr><x:b/></x:rPr><x:t>${esc(text.slice(2))}</x:t></x:r><x:rPh sb="0" eb="2"><x:t>ceshi</x:t></x:rPh>`)}</x:v></x:c>`;
+      if (variant === 0) return `<x:c t="s"><x:v>${share(`<x:t xml:space="preserve">${esc(text)}</x:t>`)}</x:v></x:c>`;
+      return `<x:c t="str"><x:f>"${esc(text)}"</x:f><x:v>${esc(text)}</x:v></x:c>`;
+    };
+    // Every column written, an empty one as an empty cell, so that cells without references fall in place.
+    const body = rows.map((row, i) => `<x:row>${residents.columns.map((c) => cell(c, typedCell(base, c, row[c.id] as never), i) || '<x:c/>').join('')}</x:row>`).join('');
+    const ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+    const relType = (t: string) => `http://schemas.openxmlformats.org/officeDocument/2006/relationships/${t}`;
+    const upload = zipOf([
+      stored('[Content_Types].xml', '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+      stored('xl/workbook.xml', `<?xml version="1.0"?><x:workbook ${ns}><x:workbookPr date1904="1"/><x:sheets><x:sheet name="图表" sheetId="3" r:id="rId3"/><x:sheet name="填报说明" sheetId="1" r:id="rId1"/><x:sheet name="入驻企业" sheetId="2" r:id="rId2"/></x:sheets></x:workbook>`),
+      stored('xl/_rels/workbook.xml.rels', `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${relType('worksheet')}" Target="worksheets/notes.xml"/><Relationship Id="rId2" Type="${relType('worksheet')}" Target="/xl/worksheets/data.xml"/><Relationship Id="rId3" Type="${relType('chartsheet')}" Target="chartsheets/sheet1.xml"/><Relationship Id="rId4" Type="${relType('sharedStrings')}" Target="sharedStrings.xml"/></Relationships>`),
+      stored('xl/sharedStrings.xml', `\uFEFF<?xml version="1.0"?><x:sst ${ns}>${shared.map((si) => `<x:si>${si}</x:si>`).join('')}</x:sst>`),
+      stored('xl/worksheets/notes.xml', `<?xml version="1.0"?><x:worksheet ${ns}><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>请在下一页填写</x:t></x:is></x:c></x:row></x:sheetData></x:worksheet>`),
+      stored('xl/worksheets/data.xml', `<?xml version="1.0"?><x:worksheet ${ns}><x:sheetData>${header}${body}</x:sheetData></x:worksheet>`),
+    ]);
+    const result = await importAnnex(base, residents, upload, TODAY);
+    expect(result.problems.filter((p) => p.level === 'error')).toEqual([]);
+    expect(result.sheet).toBe('入驻企业');
+    expect(result.rowNumbers).toEqual([2, 3]);
+    expect(result.rows).toEqual(rows);
+  });
+
+  it('an XML entity bomb (a DOCTYPE defining entities) is refused as unreadable, nothing expanded', async () => {
+    const laughs = Array.from({ length: 10 }, (_, i) => `<!ENTITY l${i + 1} "${`&l${i};`.repeat(10)}">`).join('');
+    const sheet = `<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY l0 "哈">${laughs}]><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&l10;</t></is></c></row></sheetData></worksheet>`;
+    const upload = zipOf([
+      stored('xl/workbook.xml', '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="附表1-2-3-1-3" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+      stored('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+      stored('xl/worksheets/sheet1.xml', sheet),
+    ]);
+    const started = performance.now();
+    const result = await importAnnex(base, residents, upload, TODAY);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.refused).toBe('unreadable');
+    expect(summary(result.problems)).toContain('另存为');
+  });
+
+  it('a sheet the workbook lists but the file lacks is refused, not read as a table that is not there', async () => {
+    const upload = zipOf([
+      stored('xl/workbook.xml', '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="附表1-2-3-1-3" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+      stored('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+    ]);
+    const result = await importAnnex(base, residents, upload, TODAY);
+    expect(result.refused).toBe('unreadable');
+  });
+
   it('a list longer than Excel allows inline goes to a hidden sheet, and its values are read back', async () => {
     const long = Array.from({ length: 30 }, (_, i) => `第${i + 1}类专业技术服务（含检验检测认证）`);
     const table: AnnexTable = {

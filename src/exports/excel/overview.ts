@@ -27,7 +27,7 @@ function sheetName(loaded: LoadedFlow, taken: Set<string>): string {
 }
 
 export async function overviewWorkbook(groups: OverviewGroup[], now: Date): Promise<Buffer> {
-  const { workbook, finish } = streamingWorkbook();
+  const { workbook, finish } = await streamingWorkbook();
   const generated = `由申报助手生成于 ${isoMinuteInChina(now)}（北京时间）`;
   const taken = new Set<string>();
   for (const { loaded, standings } of groups) {

@@ -1,9 +1,9 @@
-import ExcelJS from 'exceljs';
 import type { LoadedFlow } from '../../flow/loader.ts';
 import type { AnnexTable } from '../../flow/schema.ts';
 import { annexLayout, placement, type AnnexLayout } from './annex-layout.ts';
 import { annexSheetOptions, paintAnnexSheet } from './annex-sheet.ts';
 import { DropdownLists } from './dropdown-lists.ts';
+import { excel } from './workbook-io.ts';
 
 /**
  * The blank template of an annex table, to fill in Excel or WPS: the seed's title and header, empty input rows with a
@@ -29,7 +29,7 @@ function hint(layout: AnnexLayout, inputRows: number): string {
 }
 
 export async function annexTemplate(loaded: LoadedFlow, table: AnnexTable, inputRows = TEMPLATE_INPUT_ROWS): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await excel()).Workbook();
   workbook.creator = '申报助手';
   // The 合计 formulas are written without a result: have the spreadsheet compute them on opening.
   workbook.calcProperties.fullCalcOnLoad = true;

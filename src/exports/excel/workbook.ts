@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { streamingWorkbook } from './workbook-io.ts';
 import type { LoadedFlow } from '../../flow/loader.ts';
 import { formatStored, questionTitle } from '../../engine/format.ts';
@@ -112,7 +112,7 @@ export async function declarationWorkbook(input: DeclarationWorkbookInput): Prom
   const verdicts = input.verdicts ?? evaluateThresholds(loaded, answers, scope);
   const checklist = input.checklist ?? evidenceChecklist(loaded, answers, scope);
 
-  const { workbook, finish } = streamingWorkbook();
+  const { workbook, finish } = await streamingWorkbook();
   const generated = `由申报助手生成于 ${env.today}`;
 
   const form = listSheet(workbook, FORM_SHEET, `${flow.title}：填报信息`, generated, [
