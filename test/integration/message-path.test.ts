@@ -207,3 +207,44 @@ describe('two processes on one PostgreSQL', () => {
     }
   });
 });
+
+describe('the embedded database’s sender', () => {
+  it('two drains of one chat at once (the timer’s and a kick’s) send each entry once, in order; a failed one waits and is tried again, counted', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'shenbao-sender-'));
+    const db = await openDatabase({ dataDir: join(dir, 'db') });
+    const delivered: string[] = [];
+    const failures: string[] = [];
+    let refuse = true;
+    const deliver = async (_chat: string, views: Parameters<typeof plainText>[0]) => {
+      const text = plainText(views);
+      // The platform refuses the 10th notice once (as a rate limit would).
+      if (text === '通知 10' && refuse) {
+        refuse = false;
+        throw new Error('rate limited');
+      }
+      delivered.push(text);
+    };
+    const senders = [0, 1].map(() => new OutboxSender({ sql: db.sql, channel: 'test', pollMs: 1, retrySeconds: 1, deliver, log: (line) => failures.push(line) }));
+    try {
+      const notices = Array.from({ length: 40 }, (_, i) => `通知 ${i + 1}`);
+      for (const text of notices) await enqueuePush(db.sql, { channel: 'test', chatId: 'op', views: [{ kind: 'text', text }] });
+      senders.forEach((s) => s.start());
+      const deadline = Date.now() + 20_000;
+      while (delivered.length < notices.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      // Nothing after the refused notice overtook it: the chat waited for its retry.
+      expect(delivered).toEqual(notices);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]).toContain('(attempt 1) failed: rate limited');
+      const [row] = await db.sql.query<{ attempts: number }>(`SELECT "attempts" FROM "Outbox" WHERE "views"::text LIKE '%通知 10"%'`);
+      expect(row.attempts).toBe(1);
+    } finally {
+      await Promise.all(senders.map((s) => s.stop()));
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
