@@ -12,6 +12,7 @@ import { annexTemplate, TEMPLATE_INPUT_ROWS } from '../../src/exports/excel/temp
 import { annexLayout } from '../../src/exports/excel/annex-layout.ts';
 import { annotatedCopy, importAnnex, summary } from '../../src/exports/excel/import.ts';
 import { declarationWorkbook } from '../../src/exports/excel/workbook.ts';
+import { MAX_SHEET_COLUMNS, readWorkbook } from '../../src/exports/excel/workbook-io.ts';
 import { compoundFile, deflatedZeros, fillTemplate, plausibleRows, readBack, stored, typedCell, withHiddenEntry, workbookBomb, zipOf } from './excel-support.ts';
 
 /**
@@ -363,11 +364,29 @@ describe('what an operator types is read as meant', () => {
       stored('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
       stored('xl/worksheets/sheet1.xml', sheet),
     ]);
-    const started = performance.now();
     const result = await importAnnex(base, residents, upload, TODAY);
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(result.refused).toBe('unreadable');
     expect(summary(result.problems)).toContain('另存为');
+  });
+
+  it('a value in the last column Excel has (XFD) on every row is left aside, not read as rows 16,384 cells wide', async () => {
+    // 20,000 rows that each reach column XFD would be 330 million cells if rows were read as wide as their last cell.
+    const labels = annexLayout(base, residents).columns.map((c) => c.label);
+    const header = `<row r="1">${labels.map((l) => `<c t="inlineStr"><is><t>${l}</t></is></c>`).join('')}<c r="XFD1"><v>0</v></c></row>`;
+    const rows = Array.from({ length: 20_000 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}"><v>${i + 1}</v></c><c r="B${i + 2}" t="inlineStr"><is><t>甲${i}公司</t></is></c><c r="XFD${i + 2}"><v>1</v></c></row>`).join('');
+    const upload = zipOf([
+      stored('xl/workbook.xml', '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="附表1-2-3-1-3" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+      stored('xl/_rels/workbook.xml.rels', '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+      stored('xl/worksheets/sheet1.xml', `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${header}${rows}</sheetData></worksheet>`),
+    ]);
+    const reading = await readWorkbook(upload);
+    if (!reading.ok) throw new Error(reading.message);
+    expect(Math.max(...[...reading.workbook.sheets[0].rows.values()].map((cells) => cells.length))).toBeLessThanOrEqual(MAX_SHEET_COLUMNS + 1);
+    const result = await importAnnex(base, residents, upload, TODAY);
+    expect(result.refused).toBeUndefined();
+    // Every row is there, short of the columns left empty, and nothing from column XFD.
+    expect(result.rows.length + result.invalidRows.length).toBe(20_000);
+    expect(result.problems.some((p) => p.cell?.startsWith('XFD'))).toBe(false);
   });
 
   it('a sheet the workbook lists but the file lacks is refused, not read as a table that is not there', async () => {

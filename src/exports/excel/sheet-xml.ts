@@ -161,9 +161,9 @@ export interface ParsedSheet {
 
 /**
  * A sheet's cells. Rows and cells without a reference follow the one before (as the format allows); rows with no
- * value are left out. Throws TooManyRows past `maxRows` rows with values.
+ * value are left out, and so are cells right of `maxColumns`. Throws TooManyRows past `maxRows` rows with values.
  */
-export function parseSheet(xml: Buffer, shared: string[], options: { date1904: boolean; maxRows: number }): ParsedSheet {
+export function parseSheet(xml: Buffer, shared: string[], options: { date1904: boolean; maxRows: number; maxColumns: number }): ParsedSheet {
   const rows = new Map<number, ReadCell[]>();
   let lastRow = 0;
   let inData = false;
@@ -285,7 +285,8 @@ export function parseSheet(xml: Buffer, shared: string[], options: { date1904: b
           break;
         case 'c': {
           const cell = cellValue();
-          if (cell !== null && column > 0) cells[column] = cell;
+          // A row is an array as wide as its last cell: a stray value in column XFD would make it 16,384 wide.
+          if (cell !== null && column > 0 && column <= options.maxColumns) cells[column] = cell;
           break;
         }
         case 'row':

@@ -36,6 +36,9 @@ export type WorkbookReading = { ok: true; workbook: ReadWorkbook } | { ok: false
 /** Rows per sheet beyond which a file is refused rather than read: an annex table has hundreds, at most thousands. */
 export const MAX_SHEET_ROWS = 50_000;
 
+/** Columns read: an annex table has at most a few dozen; what stands further right is no part of it. */
+export const MAX_SHEET_COLUMNS = 100;
+
 export interface ReadLimits {
   archive?: ArchiveLimits;
   maxRows?: number;
@@ -73,7 +76,7 @@ export async function readWorkbook(source: Buffer | string, limits: ReadLimits =
       const xml = parts.get(entry.part);
       // A sheet the workbook lists but the file lacks: a lost sheet would look like a table that is not there.
       if (!xml) return { ok: false, code: 'unreadable', message: UNREADABLE };
-      sheets.push({ name: entry.name, ...parseSheet(xml, shared, { date1904, maxRows }) });
+      sheets.push({ name: entry.name, ...parseSheet(xml, shared, { date1904, maxRows, maxColumns: MAX_SHEET_COLUMNS }) });
       // Each sheet's text let go once its cells are read.
       parts.delete(entry.part);
     }
