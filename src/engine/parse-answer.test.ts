@@ -95,6 +95,16 @@ describe('choices and tables', () => {
     expect(parseText('字'.repeat(300), { maxLength: 300 })).toEqual(ok('字'.repeat(300)));
     expect(parseText('字'.repeat(301), { maxLength: 300 })).toMatchObject({ ok: false, message: expect.stringContaining('共 301 字') });
   });
+  it('a one-line name, nature or address with a telephone in it is an answer meant for a later question', () => {
+    // The operator typed the contact ahead, into 单位性质: refused, saying why, rather than saved as the unit's nature.
+    expect(parseText('李四，办公室主任，0311-85812345', { maxLength: 50 })).toMatchObject({ ok: false, message: expect.stringContaining('电话号码（0311-85812345）') });
+    expect(parseText('事业单位 13912345678', { maxLength: 50 })).toMatchObject({ ok: false, message: expect.stringContaining('13912345678') });
+    // Numbers that are no telephone stay: a house number, a postcode, an ICP filing number.
+    expect(parseText('石家庄市裕华区槐安东路88号（邮编050000）', { maxLength: 100 })).toEqual(ok('石家庄市裕华区槐安东路88号（邮编050000）'));
+    expect(parseText('www.hbsme.org.cn 冀ICP备2023012345号-1', { maxLength: 100 })).toEqual(ok('www.hbsme.org.cn 冀ICP备2023012345号-1'));
+    // A long answer over several lines may name a hotline.
+    expect(parseText('平台提供政策咨询服务。\n服务热线：0311-85812345', { maxLength: 500, multiline: true })).toMatchObject({ ok: true });
+  });
 });
 
 describe('what the parser noticed travels with the value', () => {

@@ -683,8 +683,14 @@ function checkFormat(text: string, format: TextFormat): Parsed<string> {
     case 'email':
       if (EMAIL.test(t)) return ok(t);
       return fail(`这里请填写电子邮箱，例如 name@example.com；您发送的是${quoted(text)}。`);
-    default:
+    default: {
+      // A phone number in a name, a nature or an address: an answer meant for a contact question further on.
+      const phone = phoneRuns(t).find((run) => MOBILE.test(run.replace(/[\s\-()]/g, '')) || LANDLINE.test(compactPhone(run)));
+      if (phone) {
+        return fail(`这一题不填电话号码；您发送的${quoted(text)}里有电话号码（${phone.trim()}），像是联系人的信息，联系人和电话在后面的题目里填写。请只输入本题的内容。`);
+      }
       return ok(text);
+    }
   }
 }
 
@@ -704,6 +710,8 @@ export function parseText(raw: string, q: { maxLength?: number; minLength?: numb
   const max = q.maxLength ?? 200;
   if (length > max) return fail(`内容共 ${length} 字，超过了 ${max} 字的上限。请精简到 ${max} 字以内后重新发送。`);
   if (q.minLength && length < q.minLength) return fail(`内容至少需要 ${q.minLength} 字，您写了 ${length} 字，请补充后重新发送。`);
+  // A long answer written over several lines may well name a telephone; a one-line name or address does not.
+  if (q.multiline && (q.format ?? 'plain') === 'plain') return ok(text);
   return checkFormat(text, q.format ?? 'plain');
 }
 
