@@ -18,9 +18,19 @@ import type { Env } from '../engine/scope.ts';
 
 const STATUS_MARK: Record<Verdict['status'], string> = { pass: '✅ 满足', fail: '❌ 不满足', unknown: '… 待填写', review: '⚠️ 需审核' };
 
+/** How to answer a text question of a given format (a plain one: its length). */
+const TEXT_HINT: Record<string, string> = {
+  person: '请输入姓名，例如“张三”。',
+  mobile: '请输入 11 位手机号，例如 13800000000。',
+  landline: '请输入带区号的座机号码，例如 0311-85001234。',
+  phone: '请输入电话号码：手机 11 位，或带区号的座机，例如 0311-85001234。',
+  url: '请输入网址，例如 www.example.com。',
+  email: '请输入电子邮箱，例如 name@example.com。',
+};
+
 function inputHint(loaded: LoadedFlow, q: Question): string {
   switch (q.type) {
-    case 'text': return `请输入文字（不超过 ${q.maxLength} 字）。`;
+    case 'text': return TEXT_HINT[q.format] ?? `请输入文字（不超过 ${q.maxLength} 字）。`;
     case 'integer': return `请输入整数${q.unit ? `（单位：${q.unit}）` : ''}。`;
     case 'amount': return `请输入金额（单位：${q.unit}），可写 1234.5、1,234.5 或 1.2万。`;
     case 'percent': return '请输入 0–100 之间的百分比数字，例如 92.5。';

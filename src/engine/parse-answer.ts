@@ -421,6 +421,16 @@ const YES = ['是', '是的', '对', '对的', '有', '有的', '能', '可以',
 const NO = ['否', '不是', '不对', '没有', '没', '无', '不能', '不可以', '不会', '未', '不', '不行', '不属于', '不具备', '不符合', '不存在',
   '从未', '从来没有', '从没有', '无此情况', '没有此情况', '无此项', '不涉及', '暂无', '尚无', '尚未', '还没有', '还没', '并没有', '没有的',
   '×', '✗', '✘', 'n', 'no', 'false', '2'];
+/**
+ * “Nothing to write here”, said to an optional text question (没有, 暂无, 未建网站): no answer, not the words as one —
+ * the website cell of the form stays empty rather than reading “没有”.
+ */
+const NONE = /^(?:没有|没|无|暂无|尚无|尚未建设?|未建设?|没建|还没有|不涉及|无此项|不适用)(?:网站|网址|备案|备案号|此项)?(?:的)?$/;
+
+export function saysNone(raw: string): boolean {
+  return NONE.test(normalise(raw).replace(/[。.!！~～]+$/, ''));
+}
+
 /** Not an answer: a question back, not knowing, or a guess. */
 const UNDECIDED = new RegExp(
   [
@@ -664,7 +674,8 @@ function checkFormat(text: string, format: TextFormat): Parsed<string> {
     case 'mobile':
       if (MOBILE.test(digits)) return ok(digits.replace(/^\+?86/, ''));
       if (several) return fail(`请只填一个手机号，例如 13800000000；您发送的是${quoted(text)}。`);
-      return fail(`这里请填写 11 位手机号，例如 13800000000；您发送的是${quoted(text)}。${LANDLINE.test(compactPhone(t)) ? '座机号码请填在座机一栏。' : ''}`);
+      if (LANDLINE.test(compactPhone(t))) return fail(`这一栏只填手机号（11 位，例如 13800000000）；您发送的${quoted(text)}是座机号码。`);
+      return fail(`这里请填写 11 位手机号，例如 13800000000；您发送的是${quoted(text)}。`);
     case 'landline':
       if (LANDLINE.test(compactPhone(t))) return ok(compactPhone(t));
       if (several) return fail(`请只填一个座机号码，例如 010-12345678；您发送的是${quoted(text)}。`);

@@ -8,7 +8,7 @@ import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
 import { takenFromLastYear, type LastYear } from './last-year.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
 import { collectMatrix } from './matrix-entry.ts';
-import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
+import { normalise, parseAnswer, parseYesNo, saysNone } from './parse-answer.ts';
 
 /**
  * One XState machine per section, built from the section's definition: a state per question (asking, or explaining
@@ -160,6 +160,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const r = collect(context, p.questionId, event);
         return r.ok && r.value.missing.length > 0;
       },
+      saidNone: ({ event }) => event.type === 'ANSWER' && saysNone(event.text),
       saidYes: ({ event }) => event.type === 'ANSWER' && saysYes(event.text),
       saidNo: ({ event }) => event.type === 'ANSWER' && saysNo(event.text),
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
@@ -311,6 +312,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                   { guard: { type: 'matrixIncomplete' as const, params: p }, actions: [{ type: 'collectRows' as const, params: p }, { type: 'reportCollected' as const, params: p }] },
                   { target: 'confirming', actions: { type: 'collectRows' as const, params: p } },
                 ] : [
+                  // 没有 to an optional text question leaves it empty (a skip), instead of saving the words.
+                  ...(q.type === 'text' && !q.required ? [{ guard: 'saidNone' as const, target: `#${section.id}.next`, actions: [{ type: 'saveSkipped' as const, params: p }, { type: 'emitAnswer' as const, params: p }] }] : []),
                   { guard: { type: 'answerInvalid' as const, params: p }, actions: { type: 'reportInvalid' as const, params: p } },
                   { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, { type: 'reportNotices' as const, params: p }, 'announceWarnings' as const] },
                   { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: p }] },

@@ -54,6 +54,23 @@ describe('onboarding', () => {
   });
 });
 
+describe('what a tired operator types into 【一】', () => {
+  it('a contact typed ahead into 经营地址 is refused, saying why; 暂无网站 to the optional 网址 leaves it empty', async () => {
+    await startAsBase();
+    const address = SECTION_ONE.indexOf('北京市昌平区科技园路1号');
+    await chat.sayAll(SECTION_ONE.slice(0, address));
+    const refused = await chat.say('张三 13800000000');
+    expect(refused).toContain('这一题不填电话号码');
+    expect(refused).toContain('【一】12 经营地址');
+    await chat.say('北京市昌平区科技园路1号');
+    // Not saved as the words “暂无网站”: the cell stays empty, as after 跳过.
+    expect(await chat.say('暂无网站')).toContain('投资方');
+    const answers = await loadAnswers(chat.db.prisma, await declarationId());
+    expect(answers.address).toMatchObject({ value: '北京市昌平区科技园路1号' });
+    expect(answers.website).toMatchObject({ value: null, skipped: true });
+  });
+});
+
 describe('section 【一】 and threshold feedback in 【三】', () => {
   it('completes 【一】 with a review, then threshold 3 fails for 45 small enterprises at a non-高精尖 base', async () => {
     await startAsBase();

@@ -54,7 +54,7 @@ describe('text formats', () => {
   it.each([
     ['person', '是', '这里请填写人名'], ['person', '否', '人名'], ['person', '有', '人名'], ['person', '没有', '人名'], ['person', '确认', '人名'],
     ['person', '好的', '人名'], ['person', '12345', '人名'], ['person', '张三 13800000000', '电话请在电话一栏填写'], ['person', 'zhang@example.com', '人名'],
-    ['mobile', '010-12345678', '座机号码请填在座机一栏'], ['mobile', '1380000', '11 位手机号'], ['mobile', '12800000000', '11 位手机号'],
+    ['mobile', '010-12345678', '这一栏只填手机号'], ['mobile', '1380000', '11 位手机号'], ['mobile', '12800000000', '11 位手机号'],
     ['landline', '13800000000', '这一栏是座机（固定电话）'], ['landline', '13800000000', '手机号请填在手机一栏'], ['landline', '82345678', '座机号码请带区号'],
     ['landline', '010-1234', '带区号的座机号码'],
     ['phone', '12345', '电话号码'], ['phone', '82345678', '请带区号'], ['phone', '13800000000、13900000000', '请只填一个电话号码'],
@@ -66,7 +66,7 @@ describe('text formats', () => {
   it('parseAnswer passes the question’s format', () => {
     const question = { id: 'contact_mobile', label: '联系人手机', ref: '【七】', type: 'text', format: 'mobile', maxLength: 30, multiline: false, required: true, evidence: [], checks: [], extra: false } as Question;
     expect(parseAnswer(question, '138 0000 0000', vocab, TODAY)).toEqual({ ok: true, value: '13800000000' });
-    expect(refusal(parseAnswer(question, '010-12345678', vocab, TODAY))).toContain('座机号码请填在座机一栏');
+    expect(refusal(parseAnswer(question, '010-12345678', vocab, TODAY))).toContain('是座机号码');
   });
 
   it('parseAnswer passes the date question’s label to a month-only refusal', () => {
