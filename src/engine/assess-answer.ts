@@ -2,6 +2,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question } from '../flow/schema.ts';
 import type { Check } from '../flow/schema.ts';
 import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
+import { identifiersOf } from '../flow/expression.ts';
 import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, withAnswer, type Env } from './scope.ts';
@@ -58,6 +59,19 @@ export function prefillOf(question: Question, env: Env): string | undefined {
   return value === undefined || value === '' ? undefined : String(value);
 }
 
+const WRONG = /^(?:不是|不对|不正确|错了|错误|有误|算错|算得不对)/;
+
+/** A computed result said to be wrong: it cannot be typed over, so name the answers it is computed from. */
+function derivedIsWrong(loaded: LoadedFlow, question: Extract<Question, { type: 'derived' }>): string {
+  const inputs = identifiersOf(question.formula).flatMap((id) => {
+    const input = loaded.questions.get(id);
+    return input ? [input] : [];
+  });
+  if (inputs.length === 0) return '计算结果由您填写的数据得出，不能直接修改；如不正确，请回复“修改 题号”更正相关数据。';
+  const names = inputs.map((q) => `“${q.label}”`).join('、');
+  return `计算结果由${names}算出，不能直接修改。如不正确，请更正这些数据，例如回复“修改 ${inputs[0].label}”。`;
+}
+
 export function assessAnswer(loaded: LoadedFlow, question: Question, input: string, answers: Answers, env: Env): Assessment {
   const prefilled = prefillOf(question, env);
   // 是/沿用 take last year's answer where one is offered (同名录 still takes the directory's); it is parsed as if typed.
@@ -66,9 +80,10 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
   if (question.type === 'derived') {
     const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };
-    const yes = parseYesNo(text);
+    // “不是，应该是4%左右” says the result is wrong as surely as 否 does.
+    const yes = WRONG.test(normalise(text)) ? { ok: true as const, value: false } : parseYesNo(text);
     if (!yes.ok) return { kind: 'invalid', message: yes.message };
-    if (!yes.value) return { kind: 'invalid', message: '计算结果由您填写的数据得出；如不正确，请回复“修改 题号”更正相关数据。' };
+    if (!yes.value) return { kind: 'invalid', message: derivedIsWrong(loaded, question) };
     return { kind: 'ok', value: { confirmed: current as number }, notices: [] };
   }
   // Files already sent for an upload question stay its answer whatever is said to move on (完成, 稍后上传 …).

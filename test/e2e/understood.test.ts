@@ -223,6 +223,20 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
     await chat.say(loaded.directory[0].unit);
     expect(await chat.say('修改 【四】1')).toContain('四、服务成效');
   });
+
+  it('Hebei: “不是，应该是4%左右” to a computed share names what it is computed from, and the edit it offers works', async () => {
+    await chat.close();
+    const loaded = getFlow('hebei-platform');
+    chat = await openChat({ flows: [loaded] });
+    await chat.say('/start');
+    await chat.say(loaded.directory[0].unit);
+    expect(await chat.say('第2节')).toContain('资产总额');
+    await chat.sayAll(['3500万', '45台', '120']);
+    const wrong = await chat.say('不是，应该是4%左右');
+    expect(wrong).toContain('计算结果由“仪器、设备购买价格（万元）”、“资产总额（万元）”算出，不能直接修改');
+    expect(await chat.say('修改 仪器、设备购买价格（万元）')).toContain('当前答案：120万元');
+    expect(await chat.say('140')).toContain('计算结果：4%');
+  });
 });
 
 describe('late verdicts: said right after the answer that decides them, naming what failed', () => {
