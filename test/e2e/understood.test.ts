@@ -237,6 +237,19 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
     expect(await chat.say('修改 仪器、设备购买价格（万元）')).toContain('当前答案：120万元');
     expect(await chat.say('140')).toContain('计算结果：4%');
   });
+
+  it('Hebei: 没有 to 其中自有面积 (没有的填0) saves 0, said back; an owned area larger than the whole is refused at once', async () => {
+    await chat.close();
+    const loaded = getFlow('hebei-platform');
+    chat = await openChat({ flows: [loaded] });
+    await chat.say('/start');
+    await chat.say(loaded.directory[0].unit);
+    await chat.say('第2节');
+    await chat.sayAll(['3500万', '45台', '120', '是', '2000平米']);
+    expect(await chat.say('3000')).toContain('自有面积（3,000平方米）是服务场地面积的一部分，不能多于服务场地面积（2,000平方米）');
+    expect(await chat.say('没有')).toContain('已保存：其中自有（平方米） 0平方米（您输入：没有）');
+    expect(await value('owned_area')).toBe('0');
+  });
 });
 
 describe('late verdicts: said right after the answer that decides them, naming what failed', () => {
