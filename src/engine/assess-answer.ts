@@ -42,7 +42,7 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
   if (beyond) own.push(beyond);
   const notices = warnings.flatMap((w) => {
     const other = elsewhere(w.check);
-    return other ? [`⚠️ 关于${questionTitle(other)}的提醒：${w.message}（如需更正，回复“修改 ${other.ref.split(/\s/)[0]}”）`] : [];
+    return other ? [`⚠️ 关于${questionTitle(other)}的提醒：${w.message}（如需更正，回复“修改 ${editTarget(loaded, other)}”）`] : [];
   });
   if (own.length) return { kind: 'warn', value, warnings: own, notices };
   return { kind: 'ok', value, notices };
@@ -59,6 +59,23 @@ export function prefillOf(question: Question, env: Env): string | undefined {
   return value === undefined || value === '' ? undefined : String(value);
 }
 
+/**
+ * What to write after 修改 to reach a question: its number (【一】8) where no other reference starts so, else its label
+ * where no other question has it, else its title as shown — a Hebei reference begins with its section (二、服务执行 …),
+ * which names thirteen questions.
+ */
+export function editTarget(loaded: LoadedFlow, question: Question): string {
+  const head = question.ref.split(/\s/)[0];
+  let heads = 0;
+  let labels = 0;
+  for (const q of loaded.questions.values()) {
+    if (q.ref.split(/\s/)[0] === head) heads++;
+    if (q.label === question.label) labels++;
+  }
+  if (heads === 1) return head;
+  return labels === 1 ? question.label : questionTitle(question);
+}
+
 const WRONG = /^(?:不是|不对|不正确|错了|错误|有误|算错|算得不对)/;
 
 /** A computed result said to be wrong: it cannot be typed over, so name the answers it is computed from. */
@@ -69,7 +86,7 @@ function derivedIsWrong(loaded: LoadedFlow, question: Extract<Question, { type: 
   });
   if (inputs.length === 0) return '计算结果由您填写的数据得出，不能直接修改；如不正确，请回复“修改 题号”更正相关数据。';
   const names = inputs.map((q) => `“${q.label}”`).join('、');
-  return `计算结果由${names}算出，不能直接修改。如不正确，请更正这些数据，例如回复“修改 ${inputs[0].label}”。`;
+  return `计算结果由${names}算出，不能直接修改。如不正确，请更正这些数据，例如回复“修改 ${editTarget(loaded, inputs[0])}”。`;
 }
 
 export function assessAnswer(loaded: LoadedFlow, question: Question, input: string, answers: Answers, env: Env): Assessment {
@@ -82,6 +99,8 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };
     // “不是，应该是4%左右” says the result is wrong as surely as 否 does.
     const yes = WRONG.test(normalise(text)) ? { ok: true as const, value: false } : parseYesNo(text);
+    // A figure typed here is the result typed over, which cannot be: say what it is computed from.
+    if (!yes.ok && /\d/.test(text)) return { kind: 'invalid', message: `这一项是计算结果，不用填写数字。结果正确请回复“是”。${derivedIsWrong(loaded, question)}` };
     if (!yes.ok) return { kind: 'invalid', message: yes.message };
     if (!yes.value) return { kind: 'invalid', message: derivedIsWrong(loaded, question) };
     return { kind: 'ok', value: { confirmed: current as number }, notices: [] };

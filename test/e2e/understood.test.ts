@@ -236,6 +236,8 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
     expect(wrong).toContain('计算结果由“仪器、设备购买价格（万元）”、“资产总额（万元）”算出，不能直接修改');
     expect(await chat.say('修改 仪器、设备购买价格（万元）')).toContain('当前答案：120万元');
     expect(await chat.say('140')).toContain('计算结果：4%');
+    // The share typed in as a figure is told apart from a confirmation.
+    expect(await chat.say('4%')).toContain('这一项是计算结果，不用填写数字');
   });
 
   it('Hebei: 没有 to 其中自有面积 (没有的填0) saves 0, said back; an owned area larger than the whole is refused at once', async () => {
