@@ -351,6 +351,16 @@ describe('hebei-platform computations', () => {
     expect(holds('small_micro_within_served', { ...scope, small_micro_served: 121 })).toBe(false);
     expect(holds('public_within_total_activities', { ...scope, public_activities: 51 })).toBe(false);
     expect(check('small_micro_within_served').level).toBe('error');
+    // The owned part alone, at its own question (before the rented part is known).
+    expect(holds('owned_within_service_area', scope)).toBe(true);
+    expect(holds('owned_within_service_area', { ...scope, owned_area: 1300 })).toBe(false);
+  });
+
+  it('questions rent and rented area that disagree, either way, as the assistant’s own check', () => {
+    expect(holds('rented_area_without_rent', { ...scope, rent: 54 })).toBe(true);
+    expect(holds('rented_area_without_rent', { ...scope, rent: 0 })).toBe(false);
+    expect(check('rented_area_without_rent')).toMatchObject({ level: 'warning', extra: true });
+    expect(holds('rent_without_rented_area', { ...scope, rented_area: 0, rent: 54 })).toBe(false);
   });
 
   it('warns when public services fall under 10 % of the year’s activities', () => {
