@@ -91,13 +91,15 @@ describe('choices and tables', () => {
     expect(parseTable('甲公司，60；乙公司，40', { columns }, vocab, '2026-11-21')).toEqual(ok([{ name: '甲公司', ratio: '60' }, { name: '乙公司', ratio: '40' }]));
     expect(parseTable('甲公司', { columns }, vocab, '2026-11-21')).toMatchObject({ ok: false, message: expect.stringContaining('应有 2 项') });
   });
-  it('没有 to a count, an amount, an area or a share is zero', () => {
+  it('没有 to a count, an amount or an area is zero; to a share it is no answer', () => {
     const area = { id: 'owned_area', label: '其中自有（平方米）', ref: '二', type: 'area', min: 0, required: true, evidence: [], checks: [], extra: false } as unknown as Question;
     const count = { id: 'n', label: '件数', ref: '三', type: 'integer', min: 0, required: true, evidence: [], checks: [], extra: false } as unknown as Question;
     expect(parseAnswer(area, '没有', vocab, '2026-11-21')).toMatchObject({ ok: true, value: '0' });
     expect(parseAnswer(count, '无。', vocab, '2026-11-21')).toMatchObject({ ok: true, value: 0 });
-    // Not knowing is no zero.
+    // Not knowing is no zero, nor is 没有 to a share (no survey is not 0 % satisfied).
     expect(parseAnswer(count, '没有数据', vocab, '2026-11-21')).toMatchObject({ ok: false });
+    const share = { id: 'satisfaction', label: '企业满意度（%）', ref: '四', type: 'percent', required: true, evidence: [], checks: [], extra: false } as unknown as Question;
+    expect(parseAnswer(share, '没有', vocab, '2026-11-21')).toMatchObject({ ok: false });
   });
   it('text length counts characters, not bytes', () => {
     expect(parseText('字'.repeat(300), { maxLength: 300 })).toEqual(ok('字'.repeat(300)));

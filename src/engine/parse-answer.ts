@@ -842,15 +842,15 @@ export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[]
 }
 
 /**
- * “None” said to a count, an amount, an area or a share (没有 to 其中自有面积, whose help says 没有的填0): zero,
- * echoed back as 0 so the operator sees how it was read.
+ * “None” said to a count, an amount or an area (没有 to 其中自有面积, whose help says 没有的填0): zero, echoed back as 0
+ * so the operator sees how it was read. Not to a share: 没有 to 企业满意度 means no survey, not 0 %.
  */
 const NONE_AS_ZERO = /^(?:没有|没|无|暂无|尚无|零|无此项|不涉及)(?:的)?$/;
 
 /** Parse an operator's text for a question; `today` is ISO (the clock is passed in so tests are deterministic). */
 export function parseAnswer(question: Question, raw: string, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed {
   if (normalise(raw) === '' && question.type !== 'upload') return fail('没有收到内容。请直接回复答案。');
-  const quantity = ['integer', 'amount', 'percent', 'area'].includes(question.type);
+  const quantity = ['integer', 'amount', 'area'].includes(question.type);
   if (quantity && NONE_AS_ZERO.test(normalise(raw).replace(/[。.!！]+$/, ''))) raw = '0';
   switch (question.type) {
     case 'text': return parseText(raw, question);
