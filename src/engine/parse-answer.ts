@@ -698,7 +698,7 @@ function checkFormat(text: string, format: TextFormat): Parsed<string> {
       // A phone number in a name, a nature or an address: an answer meant for a contact question further on.
       const phone = phoneRuns(t).find((run) => MOBILE.test(run.replace(/[\s\-()]/g, '')) || LANDLINE.test(compactPhone(run)));
       if (phone) {
-        return fail(`这一题不填电话号码；您发送的${quoted(text)}里有电话号码（${phone.trim()}），像是联系人的信息，联系人和电话在后面的题目里填写。请只输入本题的内容。`);
+        return fail(`这一题不填电话号码；您发送的${quoted(text)}里有电话号码（${phone.trim()}），像是联系人的信息，联系人和电话另有专门的题目填写。请只输入本题的内容。`);
       }
       return ok(text);
     }
