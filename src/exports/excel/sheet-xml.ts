@@ -140,6 +140,13 @@ export function parseSharedStrings(xml: Buffer): string[] {
 }
 
 const DAY_MS = 86_400_000;
+/** Day 0 of Excel's serial day numbers: 1899-12-30 (so that 1900's false leap day counts), or 1904-01-01 (old Macs). */
+const serialEpoch = (date1904: boolean) => (date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30));
+
+/** The ISO date of an Excel serial day number (time of day dropped). */
+export function isoFromSerial(serial: number, date1904 = false): string {
+  return new Date(serialEpoch(date1904) + Math.floor(serial + 1e-9) * DAY_MS).toISOString().slice(0, 10);
+}
 
 /** A column's number from a cell reference: B7 → 2. */
 function columnOf(ref: string): number {
@@ -202,7 +209,7 @@ export function parseSheet(xml: Buffer, shared: string[], options: { date1904: b
         case 'd': {
           // An ISO date kept as such (rare: Excel writes serials): the serial it stands for.
           const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value.endsWith('Z') ? value : `${value}Z`);
-          result = Number.isNaN(ms) ? value : ms / DAY_MS + 25569 - (options.date1904 ? 1462 : 0);
+          result = Number.isNaN(ms) ? value : (ms - serialEpoch(options.date1904)) / DAY_MS;
           break;
         }
         default: {

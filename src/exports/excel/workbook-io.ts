@@ -15,6 +15,7 @@ import { parseSharedStrings, parseSheet, parseWorkbook, TooManyRows, type ReadCe
  */
 
 export type { ReadCell } from './sheet-xml.ts';
+export { isoFromSerial } from './sheet-xml.ts';
 
 export interface ReadSheet {
   name: string;
@@ -93,13 +94,6 @@ export async function readWorkbook(source: Buffer | string, limits: ReadLimits =
   }
 }
 
-const DAY_MS = 86_400_000;
-
-/** The ISO date of an Excel serial day number (time of day dropped). */
-export function isoFromSerial(serial: number, date1904 = false): string {
-  const epoch = date1904 ? Date.UTC(1904, 0, 1) : Date.UTC(1899, 11, 30);
-  return new Date(epoch + Math.floor(serial + 1e-9) * DAY_MS).toISOString().slice(0, 10);
-}
 
 /**
  * exceljs, loaded when a workbook is first written: it is the heaviest module of the program (25 MB resident), and a
