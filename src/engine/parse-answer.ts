@@ -421,11 +421,14 @@ const YES = ['是', '是的', '对', '对的', '有', '有的', '能', '可以',
 const NO = ['否', '不是', '不对', '没有', '没', '无', '不能', '不可以', '不会', '未', '不', '不行', '不属于', '不具备', '不符合', '不存在',
   '从未', '从来没有', '从没有', '无此情况', '没有此情况', '无此项', '不涉及', '暂无', '尚无', '尚未', '还没有', '还没', '并没有', '没有的',
   '×', '✗', '✘', 'n', 'no', 'false', '2'];
+/** The words that say “none”, to a text question (no answer) and to a quantity (zero) alike. */
+const NOTHING = '没有|没|无|暂无|尚无|无此项|不涉及';
+
 /**
  * “Nothing to write here”, said to an optional text question (没有, 暂无, 未建网站): no answer, not the words as one —
  * the website cell of the form stays empty rather than reading “没有”.
  */
-const NONE = /^(?:没有|没|无|暂无|尚无|尚未建设?|未建设?|没建|还没有|不涉及|无此项|不适用)(?:网站|网址|备案|备案号|此项)?(?:的)?$/;
+const NONE = new RegExp(`^(?:${NOTHING}|尚未建设?|未建设?|没建|还没有|不适用)(?:网站|网址|备案|备案号|此项)?(?:的)?$`);
 
 export function saysNone(raw: string): boolean {
   return NONE.test(normalise(raw).replace(/[。.!！~～]+$/, ''));
@@ -845,7 +848,7 @@ export function parseMatrix(raw: string, rows: NormalChoice[], columns: Column[]
  * “None” said to a count, an amount or an area (没有 to 其中自有面积, whose help says 没有的填0): zero, echoed back as 0
  * so the operator sees how it was read. Not to a share: 没有 to 企业满意度 means no survey, not 0 %.
  */
-const NONE_AS_ZERO = /^(?:没有|没|无|暂无|尚无|零|无此项|不涉及)(?:的)?$/;
+const NONE_AS_ZERO = new RegExp(`^(?:${NOTHING}|零)(?:的)?$`);
 
 /** Parse an operator's text for a question; `today` is ISO (the clock is passed in so tests are deterministic). */
 export function parseAnswer(question: Question, raw: string, flow: Pick<LoadedFlow, 'vocabularies'>, today: string): Parsed {
