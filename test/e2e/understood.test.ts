@@ -25,6 +25,14 @@ async function start() {
   await chat.say('/start');
   return chat.say('首冶新元');
 }
+/** A chat of one Hebei programme instead, its first unit of the directory confirmed. */
+async function startHebei(id: 'hebei-base' | 'hebei-platform') {
+  await chat.close();
+  const loaded = getFlow(id);
+  chat = await openChat({ flows: [loaded] });
+  await chat.say('/start');
+  return chat.say(loaded.directory[0].unit);
+}
 /** 【一】 answered up to (not including) question k (1-based, in the order asked). */
 async function sectionOneUpTo(k: number) {
   await start();
@@ -216,20 +224,12 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
   });
 
   it('Hebei: 修改 【四】1 names the first question of 四', async () => {
-    await chat.close();
-    const loaded = getFlow('hebei-base');
-    chat = await openChat({ flows: [loaded] });
-    await chat.say('/start');
-    await chat.say(loaded.directory[0].unit);
+    await startHebei('hebei-base');
     expect(await chat.say('修改 【四】1')).toContain('四、服务成效');
   });
 
   it('Hebei: “不是，应该是4%左右” to a computed share names what it is computed from, and the edit it offers works', async () => {
-    await chat.close();
-    const loaded = getFlow('hebei-platform');
-    chat = await openChat({ flows: [loaded] });
-    await chat.say('/start');
-    await chat.say(loaded.directory[0].unit);
+    await startHebei('hebei-platform');
     expect(await chat.say('第2节')).toContain('资产总额');
     await chat.sayAll(['3500万', '45台', '120']);
     const wrong = await chat.say('不是，应该是4%左右');
@@ -241,11 +241,7 @@ describe('needlessly refused: numbers, dates, yes/no and edit targets as people 
   });
 
   it('Hebei: 没有 to 其中自有面积 (没有的填0) saves 0, said back; an owned area larger than the whole is refused at once', async () => {
-    await chat.close();
-    const loaded = getFlow('hebei-platform');
-    chat = await openChat({ flows: [loaded] });
-    await chat.say('/start');
-    await chat.say(loaded.directory[0].unit);
+    await startHebei('hebei-platform');
     await chat.say('第2节');
     await chat.sayAll(['3500万', '45台', '120', '是', '2000平米']);
     expect(await chat.say('3000')).toContain('自有面积（3,000平方米）是服务场地面积的一部分，不能多于服务场地面积（2,000平方米）');
