@@ -124,17 +124,21 @@ describe('reminders with a fake clock and two processes', () => {
     await kill(first);
     await until('the digest to be sent', async () => (await sent()).length === 1);
     let third = startProcess();
+    /** Both processes down until `back`; then up again, their clock already there, and the tick seen through. */
+    const outage = async (back: Date) => {
+      await kill(second);
+      await kill(third);
+      writeFileSync(clockFile, back.toISOString());
+      second = startProcess();
+      third = startProcess();
+      await moveTo(back);
+    };
 
     const times = ['06:00', '09:00', '15:00', '22:00'];
     for (let offset = 15; offset >= 8; offset--) for (const time of times) await moveTo(at(offset, time));
     // A night's outage: down from 6:00 on the 7-days day, back at 22:00 (quiet: nothing), sent at 8:00 the next day.
     await moveTo(at(7, '06:00'));
-    await kill(second);
-    await kill(third);
-    writeFileSync(clockFile, at(7, '22:00').toISOString());
-    second = startProcess();
-    third = startProcess();
-    await moveTo(at(7, '22:00'));
+    await outage(at(7, '22:00'));
     await moveTo(at(6, '06:00'));
     const beforeMorning = (await sent()).length;
     await moveTo(at(6, '08:00'));
@@ -148,12 +152,7 @@ describe('reminders with a fake clock and two processes', () => {
     for (const time of times) await moveTo(at(4, time));
     await moveTo(at(3, '06:00'));
     // Two days' outage: the 3-days reminder and the 1-day one are both due when they are back; only the later goes.
-    await kill(second);
-    await kill(third);
-    writeFileSync(clockFile, at(1, '10:00').toISOString());
-    second = startProcess();
-    third = startProcess();
-    await moveTo(at(1, '10:00'));
+    await outage(at(1, '10:00'));
     for (const time of ['15:00', '22:00']) await moveTo(at(1, time));
     for (const time of times) await moveTo(at(0, time));
     for (const time of times) await moveTo(at(-1, time));
