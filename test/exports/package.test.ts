@@ -15,7 +15,7 @@ import { CATALOGUE_NAME, packageLayout, type SourceFile } from '../../src/export
 import { PackageTooLargeError, planPackage } from '../../src/exports/package/plan.ts';
 import { preparePackage } from '../../src/exports/package/prepare.ts';
 import { writePackage, type WriteProgress } from '../../src/exports/package/write.ts';
-import { BufferPool } from '../../src/exports/package/pooled-io.ts';
+import { BufferPool, PooledFileReader, ReadPace } from '../../src/exports/package/pooled-io.ts';
 import { NameSet, windowsName } from '../../src/exports/package/windows-names.ts';
 
 /**
@@ -242,6 +242,24 @@ describe('package written', () => {
         expect(sha(back)).toBe(sha(readFileSync(entry.source as string)));
       }
     }
+  });
+
+  it('reads the same bytes blocking (quick reads) and on libuv threads (after a slow read)', async () => {
+    const path = join(work, 'pace.bin');
+    const bytes = randomBytes(3 * 1024 + 100);
+    writeFileSync(path, bytes);
+    const readAll = async (pace: ReadPace) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of new PooledFileReader(path, new BufferPool(2, 1024), pace)) chunks.push(Buffer.from(chunk as Buffer));
+      return Buffer.concat(chunks);
+    };
+    const quick = new ReadPace(60_000);
+    expect((await readAll(quick)).equals(bytes)).toBe(true);
+    expect(quick.blocking).toBe(true);
+    // Every read counts as slow: the first blocks, the rest go to libuv's threads.
+    const slow = new ReadPace(-1);
+    expect((await readAll(slow)).equals(bytes)).toBe(true);
+    expect(slow.blocking).toBe(false);
   });
 
   it('never reuses a buffer while part of it may still be on its way', () => {

@@ -1,4 +1,5 @@
-import { close, open, read, writev } from 'node:fs';
+import { close, open, read, readSync, writev } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Readable, Writable } from 'node:stream';
 
 /**
@@ -52,12 +53,41 @@ export class BufferPool {
   }
 }
 
-/** A file read chunk by chunk into pooled buffers. */
+/**
+ * A read that takes longer than this came from the disk, not the page cache: blocking the event loop for it would
+ * hold up every chat the process serves.
+ */
+export const SLOW_READ_MS = 4;
+
+/**
+ * How a package's files are read. From the page cache a 1 MiB read takes a tenth of a millisecond, and reading it on
+ * the thread that then computes its CRC-32 keeps the bytes in that core's cache and spares a hand-over between
+ * threads: measured on 2 GB in alternating runs, a median of 1.45 s with blocking reads against 2.0 s with reads on
+ * libuv's threads (the writes stay there either way). A read from a disk can take milliseconds, so the first read
+ * slower than SLOW_READ_MS turns the rest of the package to libuv's threads: the event loop is held up once, briefly.
+ */
+export class ReadPace {
+  private slow = false;
+
+  constructor(private readonly slowMs = SLOW_READ_MS) {}
+
+  /** Whether the next read may block. */
+  get blocking(): boolean {
+    return !this.slow;
+  }
+
+  /** A blocking read took `ms`. */
+  took(ms: number): void {
+    if (ms > this.slowMs) this.slow = true;
+  }
+}
+
+/** A file read chunk by chunk into pooled buffers: blocking while a ReadPace allows it, else on libuv's threads. */
 export class PooledFileReader extends Readable {
   private fd = -1;
   private position = 0;
 
-  constructor(private readonly path: string, private readonly pool: BufferPool) {
+  constructor(private readonly path: string, private readonly pool: BufferPool, private readonly pace?: ReadPace) {
     super({ highWaterMark: pool.size });
   }
 
@@ -70,18 +100,34 @@ export class PooledFileReader extends Readable {
 
   override _read(): void {
     const buffer = this.pool.take();
-    read(this.fd, buffer, 0, buffer.length, this.position, (error, bytes) => {
-      if (error) {
-        this.pool.putBack(buffer);
-        return this.destroy(error);
-      }
-      if (bytes === 0) {
-        this.pool.putBack(buffer);
-        return this.push(null);
-      }
-      this.position += bytes;
-      this.push(this.pool.lend(buffer, bytes));
-    });
+    if (!this.pace?.blocking) {
+      read(this.fd, buffer, 0, buffer.length, this.position, (error, bytes) => this.received(buffer, error, bytes));
+      return;
+    }
+    const started = performance.now();
+    let bytes: number;
+    try {
+      bytes = readSync(this.fd, buffer, 0, buffer.length, this.position);
+    } catch (error) {
+      return this.received(buffer, error as Error, 0);
+    }
+    this.pace.took(performance.now() - started);
+    this.received(buffer, null, bytes);
+  }
+
+  private received(buffer: Buffer, error: Error | null, bytes: number): void {
+    if (error) {
+      this.pool.putBack(buffer);
+      this.destroy(error);
+      return;
+    }
+    if (bytes === 0) {
+      this.pool.putBack(buffer);
+      this.push(null);
+      return;
+    }
+    this.position += bytes;
+    this.push(this.pool.lend(buffer, bytes));
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {

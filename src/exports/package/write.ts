@@ -5,11 +5,12 @@ import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import './native-crc.ts';
 import type { PackagePlan, PlannedPart } from './plan.ts';
-import { BufferPool, PooledFileReader, PooledFileSink } from './pooled-io.ts';
+import { BufferPool, PooledFileReader, PooledFileSink, ReadPace } from './pooled-io.ts';
 
 /**
  * Writes the planned parts, one after the other, streaming every file from disk through yazl: memory stays bounded
- * (a pool of sixteen 1 MiB buffers, pooled-io.ts) however large the evidence set. Names are UTF-8 with the EFS bit
+ * (a pool of sixteen 1 MiB buffers, pooled-io.ts) however large the evidence set. Files are read blocking while the
+ * reads come from the page cache, on libuv's threads once one is slow (ReadPace). Names are UTF-8 with the EFS bit
  * 11 set (yazl always does), which Windows 7 and later, 7-Zip and WinRAR read as Chinese. Each part is written under
  * a temporary name and renamed when complete, so a crash never leaves a truncated archive under a real name.
  *
@@ -41,6 +42,7 @@ const PROGRESS_STEP = 0.005;
 export async function writePackage(plan: PackagePlan, outDir: string, onProgress?: (progress: WriteProgress) => void): Promise<WrittenPart[]> {
   await mkdir(outDir, { recursive: true });
   const pool = new BufferPool(POOL_BUFFERS);
+  const pace = new ReadPace();
   const bytesTotal = plan.parts.reduce((sum, part) => sum + part.entries.reduce((s, e) => s + e.size, 0), 0);
   let bytesDone = 0;
   let reported = -Infinity;
@@ -53,7 +55,7 @@ export async function writePackage(plan: PackagePlan, outDir: string, onProgress
   for (const part of plan.parts) {
     report(part.number, true);
     const path = join(outDir, part.name);
-    const bytes = await writePart(plan, part, path, pool, (n) => {
+    const bytes = await writePart(plan, part, path, pool, pace, (n) => {
       bytesDone += n;
       report(part.number);
     });
@@ -63,7 +65,7 @@ export async function writePackage(plan: PackagePlan, outDir: string, onProgress
   return written;
 }
 
-async function writePart(plan: PackagePlan, part: PlannedPart, path: string, pool: BufferPool, onBytes: (n: number) => void): Promise<number> {
+async function writePart(plan: PackagePlan, part: PlannedPart, path: string, pool: BufferPool, pace: ReadPace, onBytes: (n: number) => void): Promise<number> {
   // The sizes the plan counted must still be the files' sizes: yazl would otherwise fail mid-archive.
   const mtimes: Date[] = [];
   for (const entry of part.entries) {
@@ -103,7 +105,7 @@ async function writePart(plan: PackagePlan, part: PlannedPart, path: string, poo
         const source = entry.source;
         zip.addReadStreamLazy(entry.path, { ...options, size: entry.size }, (give) => {
           // Deflated data leaves yazl in new buffers, so pooled ones would not come back: small files, plain reads.
-          reading = entry.deflate ? createReadStream(source) : new PooledFileReader(source, pool);
+          reading = entry.deflate ? createReadStream(source) : new PooledFileReader(source, pool, pace);
           reading.on('error', fail);
           reading.on('data', (chunk: Buffer) => onBytes(chunk.length));
           give(null, reading);
