@@ -6,7 +6,8 @@ import { identifiersOf } from '../flow/expression.ts';
 import { formatStored, questionTitle } from './format.ts';
 import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
 import { buildScope, withAnswer, type Env } from './scope.ts';
-import { takenFromLastYear, yearOnYear } from './last-year.ts';
+import { agreesWithShown, disagreesWithShown } from './confirm-words.ts';
+import { lastYearOffer, takenFromLastYear, yearOnYear } from './last-year.ts';
 import { UploadValueSchema, type AnswerValue, type Answers } from './values.ts';
 
 /**
@@ -49,7 +50,6 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
 }
 
 /** Words that accept the value the directory (名录) offers for a prefilled question. */
-const ACCEPT_PREFILL = /^(是|采用|对|确认|同名录|一致|采用名录)$/;
 /** The words that name the directory's value, where last year's is offered too. */
 const DIRECTORY = /^(同名录|采用名录)$/;
 
@@ -93,7 +93,13 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
   const prefilled = prefillOf(question, env);
   // 是/沿用 take last year's answer where one is offered (同名录 still takes the directory's); it is parsed as if typed.
   const carried = DIRECTORY.test(normalise(input)) ? undefined : takenFromLastYear(loaded, question, input, env, Boolean(answers[question.id]));
-  const text = carried ? carried.typed : prefilled !== undefined && ACCEPT_PREFILL.test(normalise(input)) ? prefilled : input;
+  const text = carried ? carried.typed : prefilled !== undefined && agreesWithShown(input) ? prefilled : input;
+  // “不是” to a value shown for confirmation says it is wrong, not what is right: ask for that, never save the words.
+  if (!carried && question.type !== 'yesno' && disagreesWithShown(input) && !(question.type !== 'text' && parseAnswer(question, input, loaded, env.today).ok)) {
+    const offered = answers[question.id] ? undefined : lastYearOffer(loaded, question, env);
+    const shown = offered ? `上年的答案“${offered.shown}”` : prefilled !== undefined ? `名录登记的“${prefilled}”` : undefined;
+    if (shown) return { kind: 'invalid', message: `好的，不用${shown}。请直接发送正确的${question.label}。` };
+  }
   if (question.type === 'derived') {
     const current = buildScope(loaded, answers, env)[question.id];
     if (current === null) return { kind: 'invalid', message: '计算所需的数据尚未填写完整，请先填写相关题目。' };

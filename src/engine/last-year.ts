@@ -4,6 +4,7 @@ import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
 import { isRelevant } from '../rules/relevance.ts';
 import { formatNumber, formatValue } from './format.ts';
+import { agreesWithShown } from './confirm-words.ts';
 import { normalise, parseAnswer } from './parse-answer.ts';
 import type { Env } from './scope.ts';
 import { AnswerValueSchema, DecimalString, type AnswerValue, type Answers } from './values.ts';
@@ -107,8 +108,6 @@ export function lastYearOffer(loaded: LoadedFlow, q: Question, env: Env): LastYe
 
 /** Words that take last year's answer, always. */
 const TAKE = /^(沿用|沿用上年|沿用去年|沿用上年答案|同上年|同去年|与上年相同|与上年一致|和上年一样|跟上年一样|和去年一样|没变|没有变|没有变化|无变化|不变)$/;
-/** Words that take it where they could not be an answer themselves (not to a yes/no question): 是, 对, 确认 …. */
-const AGREE = /^(是|是的|对|对的|确认|确定|一致|好|好的)$/;
 
 /**
  * Last year's answer, when `input` takes it. Once the question has an answer this year only 沿用 and its like do: a
@@ -116,7 +115,8 @@ const AGREE = /^(是|是的|对|对的|确认|确定|一致|好|好的)$/;
  */
 export function takenFromLastYear(loaded: LoadedFlow, q: Question, input: string, env: Env, answered = false): LastYearOffer | undefined {
   const t = normalise(input).replace(/[。.!！]+$/, '');
-  if (!TAKE.test(t) && (answered || q.type === 'yesno' || !AGREE.test(t))) return undefined;
+  // 是, 对, 确认 … take it only where they could not be an answer themselves (not to a yes/no question).
+  if (!TAKE.test(t) && (answered || q.type === 'yesno' || !agreesWithShown(input))) return undefined;
   return lastYearOffer(loaded, q, env);
 }
 

@@ -39,6 +39,15 @@ describe('onboarding', () => {
     expect(reply).toContain('名录登记为：北京首冶新元科技发展有限公司');
   });
 
+  it('takes the directory name for 是的, and asks for the right one after 不是 instead of saving the words', async () => {
+    await startAsBase();
+    const refused = await chat.say('不是');
+    expect(refused).toContain('好的，不用名录登记的“北京首冶新元科技发展有限公司”。请直接发送正确的单位名称。');
+    expect(await chat.say('是的。')).toContain('【一】2');
+    const answers = await loadAnswers(chat.db.prisma, await declarationId());
+    expect(answers.unit_name?.value).toBe('北京首冶新元科技发展有限公司');
+  });
+
   it('lists candidates when a name matches several bases, and takes a number', async () => {
     await chat.say('/start');
     const reply = await chat.say('科技孵化器');
