@@ -72,6 +72,15 @@ describe('choices and tables', () => {
     expect(parseChoice('其他：民办非企业单位', choices, '其他')).toEqual(ok({ value: '其他', other: '民办非企业单位' }));
     expect(parseChoice('其他', choices, '其他')).toMatchObject({ ok: false, message: expect.stringContaining('请写明') });
   });
+  it('an option by the words operators use for it (aliases), never a denied one', () => {
+    const premises = [{ value: '自有', label: '自有', aliases: ['自己的', '买的'] }, { value: '租赁', label: '租赁', aliases: ['租的', '租用'] }, { value: '部分自有部分租赁', label: '部分自有部分租赁' }];
+    expect(parseChoice('租的', premises)).toEqual(ok({ value: '租赁' }));
+    expect(parseChoice('是租的。', premises)).toEqual(ok({ value: '租赁' }));
+    expect(parseChoice('我们是租赁的', premises)).toEqual(ok({ value: '租赁' }));
+    expect(parseChoice('买的', premises)).toEqual(ok({ value: '自有' }));
+    expect(parseChoice('不是租的', premises).ok).toBe(false);
+  });
+
   it('an option with a full-width comma matches exactly, and a part that drops its meaning does not', () => {
     const ws = ['已建设', '未建设，承诺本年年底前建设完成'].map((v) => ({ value: v, label: v }));
     expect(parseChoice('未建设，承诺本年年底前建设完成', ws)).toEqual(ok({ value: '未建设，承诺本年年底前建设完成' }));

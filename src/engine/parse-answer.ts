@@ -517,8 +517,11 @@ function matchByName(t: string, choices: NormalChoice[]): ChoiceMatch {
   }
   const c = canon(t);
   if (c === '') return {};
-  const named = choices.map((choice) => ({ choice, value: canon(choice.value), label: canon(choice.label) }));
-  const exact = named.find((n) => n.value === c || n.label === c);
+  const named = choices.map((choice) => ({ choice, value: canon(choice.value), label: canon(choice.label), aliases: (choice.aliases ?? []).map(canon) }));
+  // 是租赁的, 我们是民企: the option said in a short sentence.
+  const said = c.replace(/^(?:我们|我单位|本单位|我司|我们单位)?(?:是|属于)/, '');
+  const forms = [c, said, said.replace(/的$/, '')];
+  const exact = named.find((n) => forms.some((t) => n.value === t || n.label === t)) ?? named.find((n) => forms.some((t) => n.aliases.includes(t)));
   if (exact) return { choice: exact.choice };
   const part = named.filter((n) => [n.label, n.value].some((name) => name.includes(c) && c.length * 2 >= name.length));
   if (part.length === 1) return { choice: part[0].choice };

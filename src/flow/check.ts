@@ -3,7 +3,7 @@ import { compile, functionsOf, FUNCTIONS, identifiersOf } from './expression.ts'
 import { checkReport } from './report-check.ts';
 import { checkSheets } from './sheet-check.ts';
 import { choicesOf, FlowError, loadFlow, type FlowIssue, type LoadedFlow } from './loader.ts';
-import type { Check, Column, Evidence, EvidenceRef, Question, QuestionType } from './schema.ts';
+import type { Check, Choice, Column, Evidence, EvidenceRef, Question, QuestionType } from './schema.ts';
 import { findSeed, Seed } from './seed.ts';
 
 /**
@@ -121,6 +121,19 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
   const vocabulary = (path: string, id: string | undefined) => {
     if (id && !loaded.vocabularies.has(id)) add(path, `词表“${id}”不存在（可在 flows/_shared 中定义并在 imports 中引入）`);
   };
+  /** Aliases say one option each: never another option's name, never two options at once. */
+  const aliases = (path: string, item: { choices?: Choice[]; choicesFrom?: string }) => {
+    const options = choicesOf(loaded, item);
+    const says = new Map<string, string>();
+    for (const o of options) for (const name of [o.value, o.label]) says.set(name, o.value);
+    for (const o of options) {
+      for (const alias of o.aliases ?? []) {
+        const other = says.get(alias);
+        if (other !== undefined && other !== o.value) add(`${path}.choices`, `别名“${alias}”（${o.value}）同时是选项“${other}”的名称或别名，回答时无法区分`);
+        else says.set(alias, o.value);
+      }
+    }
+  };
   /** Columns of a table or matrix question or of an annex table: unique ids, choices that resolve. */
   const columns = (path: string, list: Column[]) => {
     const columnId = unique('列');
@@ -128,6 +141,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       columnId(`${path}.${j}.id`, c.id);
       vocabulary(`${path}.${j}.choicesFrom`, c.choicesFrom);
       if (c.type === 'choice' && !c.choices?.length && !c.choicesFrom) add(`${path}.${j}`, '选择列需要 choices 或 choicesFrom');
+      if (c.type === 'choice') aliases(`${path}.${j}`, c);
     });
   };
 
@@ -165,6 +179,7 @@ export function checkLoadedFlow(loaded: LoadedFlow): FlowIssue[] {
       if (q.type === 'choice' || q.type === 'multi') {
         vocabulary(`${qp}.choicesFrom`, q.choicesFrom);
         if (!q.choices?.length && !q.choicesFrom) add(qp, '选择题需要 choices 或 choicesFrom');
+        aliases(qp, q);
       }
       if (q.type === 'matrix') {
         vocabulary(`${qp}.rowsFrom`, q.rowsFrom);

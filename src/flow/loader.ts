@@ -14,7 +14,7 @@ import { FlowSchema, SharedLibrarySchema, type Flow, type Question, type Section
  */
 export const FLOWS_DIR = join(packageRoot(), 'flows');
 
-export interface NormalChoice { value: string; label: string; help?: string }
+export interface NormalChoice { value: string; label: string; help?: string; aliases?: string[] }
 
 export interface DirectoryEntry { seq: number; unit: string; [column: string]: string | number }
 
@@ -65,7 +65,7 @@ function readYaml(file: string): unknown {
 }
 
 export function normalChoice(choice: Choice): NormalChoice {
-  return typeof choice === 'string' ? { value: choice, label: choice } : { value: choice.value, label: choice.label, help: choice.help };
+  return typeof choice === 'string' ? { value: choice, label: choice } : { value: choice.value, label: choice.label ?? choice.value, help: choice.help, aliases: choice.aliases };
 }
 
 /** The choices of a choice/multi question or of a matrix's rows, with `choicesFrom` resolved. */
@@ -73,7 +73,7 @@ export function choicesOf(loaded: Pick<LoadedFlow, 'vocabularies'>, item: { choi
   const from = item.choicesFrom ?? item.rowsFrom;
   if (from) {
     const vocab = loaded.vocabularies.get(from);
-    return vocab ? vocab.items.map((i) => ({ value: i.value, label: i.label ?? i.value, help: i.description })) : [];
+    return vocab ? vocab.items.map((i) => ({ value: i.value, label: i.label ?? i.value, help: i.description, aliases: i.aliases })) : [];
   }
   return (item.choices ?? item.rows ?? []).map(normalChoice);
 }

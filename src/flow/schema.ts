@@ -18,10 +18,16 @@ const id = z
 
 const expression = z.string().min(1);
 
+/**
+ * Other words operators use for an option (租的 for 租赁, 民营企业 for 私营企业, 硕士 for 硕士研究生): taken as the option
+ * when they are the whole reply or cell, never saved themselves.
+ */
+const aliases = z.array(z.string().min(1)).optional().describe('other words that mean this option');
+
 /** One choice of a single- or multiple-choice question. A bare string is both value and label. */
 export const ChoiceSchema = z.union([
   z.string().min(1),
-  z.object({ value: z.string().min(1), label: z.string().min(1), help: z.string().optional() }),
+  z.object({ value: z.string().min(1), label: z.string().min(1).optional(), help: z.string().optional(), aliases }),
 ]);
 
 /**
@@ -304,7 +310,7 @@ export const VocabularySchema = z.object({
   id,
   title: z.string().min(1),
   ref: z.string().optional(),
-  items: z.array(z.object({ value: z.string().min(1), label: z.string().optional(), description: z.string().optional() })).min(1),
+  items: z.array(z.object({ value: z.string().min(1), label: z.string().optional(), description: z.string().optional(), aliases })).min(1),
 });
 
 export const DirectorySchema = z.object({

@@ -152,6 +152,22 @@ describe('flows check: vocabularies and questions', () => {
     ]);
   });
 
+  it('reports an alias that would say two options, in a question and in a table column', () => {
+    const find = (list: any[], id: string) => list.findIndex((item) => item.id === id);
+    expect(
+      problems('beijing-platform-2024', (f) => {
+        const basic = f.sections[0].questions;
+        const nature = basic[find(basic, 'unit_nature')];
+        nature.choices[0].aliases.push('民企');
+        const staff = f.tables[find(f.tables, 'staff_list')];
+        staff.columns[find(staff.columns, 'degree')].choices[1].aliases.push('本科');
+      }),
+    ).toEqual([
+      expect.stringMatching(/^sections\.0\.questions\.\d+\.choices: 别名“民企”（私营企业）同时是选项“国有企业”的名称或别名，回答时无法区分$/),
+      expect.stringMatching(/^tables\.\d+\.columns\.\d+\.choices: 别名“本科”（硕士研究生）同时是选项“本科”的名称或别名，回答时无法区分$/),
+    ]);
+  });
+
   it('reports an extra question without help', () => {
     expect(problems('beijing-base-2023', (f) => delete f.sections[0].questions[4].help)).toEqual([
       'sections.0.questions.4.help: 表格本身不问的题目（extra）需要 help 说明为何要问',
