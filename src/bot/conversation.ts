@@ -18,6 +18,7 @@ import {
   renderEcho,
   renderExplain,
   renderMatrixConfirm,
+  renderMoreRows,
   renderQuestion,
   renderReview,
   renderSections,
@@ -167,6 +168,8 @@ export class Conversation {
         return warned ? [] : [feedback('warning', renderExplain(pending?.warnings ?? []))];
       case 'confirming':
         return [renderMatrixConfirm(loaded, loaded.questions.get(position.questionId!)!, pending?.value as MatrixValue)];
+      case 'adding':
+        return [renderMoreRows(loaded.questions.get(position.questionId!)!, answers[position.questionId!]?.value)];
       case 'carrying':
         return [say('', [{ label: '是，确认并保存', value: '是' }, { label: '否，不保存', value: '否' }])];
       case 'review': {

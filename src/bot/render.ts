@@ -1,7 +1,7 @@
 import { choicesOf, type LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import type { Scope } from '../flow/expression.ts';
-import { formatDerived, formatMatrix, formatStored, formatValue, questionTitle, sectionLabel } from '../engine/format.ts';
+import { formatDerived, formatMatrix, formatStored, formatTableRows, formatValue, questionTitle, sectionLabel } from '../engine/format.ts';
 import type { SectionProgressLine } from '../engine/progress.ts';
 import { openRequired, questionsCounted } from '../engine/section-machine.ts';
 import { MultiValueSchema, TableValueSchema, type AnswerValue, type Answers, type MatrixValue } from '../engine/values.ts';
@@ -157,6 +157,19 @@ export function renderMatrixConfirm(loaded: LoadedFlow, q: Question, value: Matr
   if (q.type !== 'matrix') return say('');
   const text = [`请核对${q.label}：`, ...formatMatrix(loaded, q, value), '以上是否正确？回复“是”确认，回复“否”重新填写。'].join('\n');
   return say(text, [{ label: '是', value: '是' }, { label: '否', value: '否' }]);
+}
+
+/** A small table with rows saved and room for more: what is saved, and how to add a row or finish. */
+export function renderMoreRows(q: Question, value: AnswerValue | null | undefined): TextView {
+  if (q.type !== 'table') return say('');
+  const rows = TableValueSchema.safeParse(value).data ?? [];
+  const room = q.maxRows === undefined ? '' : `（最多 ${q.maxRows} 行，还可再加 ${q.maxRows - rows.length} 行）`;
+  const text = [
+    `${questionTitle(q)} 已记录 ${rows.length} 行${room}：`,
+    ...formatTableRows(q, rows),
+    `还有吗？直接发送下一行（依次写：${q.columns.map((c) => c.label).join('，')}）；没有了请回复“没有了”，整表重填请回复“返回”。`,
+  ].join('\n');
+  return say(text, [{ label: '没有了', value: '没有了' }]);
 }
 
 /** At most this much of a section's intro is said on arrival; the whole of it comes with 帮助. */

@@ -4,11 +4,11 @@ import type { Check } from '../flow/schema.ts';
 import { checkSubject, checksTouching, runChecks } from '../rules/checks.ts';
 import { identifiersOf } from '../flow/expression.ts';
 import { formatStored, questionTitle } from './format.ts';
-import { normalise, parseAnswer, parseYesNo } from './parse-answer.ts';
+import { normalise, parseAnswer, parseTable, parseYesNo } from './parse-answer.ts';
 import { buildScope, withAnswer, type Env } from './scope.ts';
 import { agreesWithShown, disagreesWithShown } from './confirm-words.ts';
 import { lastYearOffer, takenFromLastYear, yearOnYear } from './last-year.ts';
-import { UploadValueSchema, type AnswerValue, type Answers } from './values.ts';
+import { TableValueSchema, UploadValueSchema, type AnswerValue, type Answers } from './values.ts';
 
 /**
  * What an answer amounts to before it is saved: refused (bad input or a hard constraint), accepted with warnings
@@ -49,7 +49,6 @@ export function assessValue(loaded: LoadedFlow, question: Question, value: Answe
   return { kind: 'ok', value, notices };
 }
 
-/** Words that accept the value the directory (名录) offers for a prefilled question. */
 /** The words that name the directory's value, where last year's is offered too. */
 const DIRECTORY = /^(同名录|采用名录)$/;
 
@@ -120,4 +119,24 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
   // What the parser noticed (e.g. an approximate figure saved as exact) travels with the value.
   const note = (parsed as { note?: string }).note;
   return assessed.kind === 'invalid' || !note ? assessed : { ...assessed, note };
+}
+
+/** The rows a small table question has saved so far. */
+export function savedRows(answers: Answers, question: Question): number {
+  return TableValueSchema.safeParse(answers[question.id]?.value).data?.length ?? 0;
+}
+
+/**
+ * More rows for a small table already answered in part, sent one message at a time as phones make people do: the
+ * rows are added to those saved and the whole table is checked again (投资比例合计 ≤ 100 …).
+ */
+export function assessMoreRows(loaded: LoadedFlow, question: Extract<Question, { type: 'table' }>, input: string, answers: Answers, env: Env): Assessment {
+  const saved = TableValueSchema.safeParse(answers[question.id]?.value).data ?? [];
+  const parsed = parseTable(input, { columns: question.columns, minRows: 1 }, loaded, env.today);
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
+  const rows = [...saved, ...parsed.value];
+  if (question.maxRows !== undefined && rows.length > question.maxRows) {
+    return { kind: 'invalid', message: `${question.label}最多 ${question.maxRows} 行，已有 ${saved.length} 行，这条消息有 ${parsed.value.length} 行。请只发送还要加上的行，或回复“修改”后整表重新发送。` };
+  }
+  return assessValue(loaded, question, rows, answers, env);
 }

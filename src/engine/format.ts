@@ -47,8 +47,7 @@ export function formatValue(loaded: LoadedFlow, question: Question, value: Answe
     }
     case 'table': {
       const rows = value as TableValue;
-      if (rows.length === 0) return '无';
-      return rows.map((row, i) => `${i + 1}) ` + question.columns.map((c) => `${c.label}：${row[c.id] ?? '—'}`).join('，')).join('；');
+      return rows.length === 0 ? '无' : formatTableRows(question, rows).join('；');
     }
     case 'matrix':
       return formatMatrix(loaded, question, value as MatrixValue).join('\n');
@@ -130,4 +129,9 @@ export function questionTitle(q: Question): string {
 /** “【一】基本情况” for Beijing's 【一】 references, “一、基本情况” for Hebei's plain numerals. */
 export function sectionLabel(section: Section): string {
   return section.ref.startsWith('【') ? `${section.ref}${section.title}` : `${section.ref}、${section.title}`;
+}
+
+/** A small table's rows, one line each: “1) 投资方：张伟，单位性质：自然人，投资比例（%）：60”. */
+export function formatTableRows(question: { columns: { id: string; label: string }[] }, rows: TableValue): string[] {
+  return rows.map((row, i) => `${i + 1}) ` + question.columns.map((c) => `${c.label}：${row[c.id] ?? '—'}`).join('，'));
 }

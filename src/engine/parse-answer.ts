@@ -800,7 +800,12 @@ export function parseTable(raw: string, q: { columns: Column[]; minRows?: number
   const rows: TableValue = [];
   const approximate: string[] = [];
   for (const [i, line] of lines.entries()) {
-    const cells = line.split(/[,|\t]/).map((c) => c.trim());
+    let cells = line.split(/[,|\t]/).map((c) => c.trim());
+    // 张伟 自然人 60% or 张伟、自然人、60%: other separators, taken only when they give exactly the columns' count.
+    if (cells.length === 1 && q.columns.length > 1) {
+      const other = [/\s+/, /、/].map((by) => line.split(by).map((c) => c.trim()).filter(Boolean)).find((parts) => parts.length === q.columns.length);
+      if (other) cells = other;
+    }
     if (cells.length !== q.columns.length) {
       return fail(`第 ${i + 1} 行应有 ${q.columns.length} 项（${header}），用逗号分开；您写了 ${cells.length} 项：${quoted(line)}`);
     }

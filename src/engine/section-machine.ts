@@ -3,7 +3,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import { isAsked, isRelevant, relevance } from '../rules/relevance.ts';
 import { questionTitle } from './format.ts';
-import { assessAnswer, type Assessment } from './assess-answer.ts';
+import { assessAnswer, assessMoreRows, savedRows, type Assessment } from './assess-answer.ts';
 import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
 import { takenFromLastYear, type LastYear } from './last-year.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
@@ -58,6 +58,8 @@ export type SectionEmitted =
   | { type: 'completed' };
 
 const NOTE_MAX = 500;
+/** What ends the rows of a small table sent one message at a time. */
+const NO_MORE_ROWS = /^(完成|好了|好|没了|没有了|没有啦|就这些|就这么多|就这些了|结束|没有其他|没有别的|没有其他的了|无其他|确认|确定|行了|可以了|ok)$/i;
 /** What an operator says to a warning when they mean “the value stands” but have not yet said why. */
 const BARE_CONFIRMATION = /^(确认|确定|无误|没错|数据无误|核实无误|就是这样|对的?|是的?|好的?)[。.!！]?$/;
 
@@ -133,6 +135,22 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     const q = loaded.questions.get(questionId) as Extract<Question, { type: 'matrix' }>;
     return collectMatrix(loaded, q, collected(context, questionId), event.type === 'ANSWER' ? event.text : '');
   };
+  const moreAssessments = new WeakMap<object, Assessment>();
+  /** More rows for a small table already answered in part (the `adding` state). */
+  const assessMore = (context: SectionContext, questionId: string, event: { type: 'ANSWER'; text: string }): Assessment => {
+    let result = moreAssessments.get(event);
+    if (!result) {
+      const q = loaded.questions.get(questionId) as Extract<Question, { type: 'table' }>;
+      result = assessMoreRows(loaded, q, event.text, context.answers, context);
+      moreAssessments.set(event, result);
+    }
+    return result;
+  };
+  /** Whether a small table holding `rows` rows can take more (one row at least, fewer than its most). */
+  const roomFor = (questionId: string, rows: number) => {
+    const q = loaded.questions.get(questionId)!;
+    return q.type === 'table' && rows >= 1 && rows < (q.maxRows ?? Infinity);
+  };
   const relevant = (context: SectionContext, questionId: string) =>
     isRelevant(loaded, loaded.questions.get(questionId)!, scopeOf(context));
   const answeredWith = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers =>
@@ -161,6 +179,23 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         return r.ok && r.value.missing.length > 0;
       },
       saidNone: ({ event }) => event.type === 'ANSWER' && saysNone(event.text),
+      /**
+       * A table answered with one row where it may have more: the others may follow one message at a time. Several
+       * rows in one message are the whole table.
+       */
+      roomForMore: ({ context, event }, p: { questionId: string }) => {
+        if (event.type !== 'ANSWER') return false;
+        const a = assess(context, p.questionId, event);
+        return a.kind === 'ok' && Array.isArray(a.value) && a.value.length === 1 && roomFor(p.questionId, 1);
+      },
+      saidNoMoreRows: ({ event }) => event.type === 'ANSWER' && (NO_MORE_ROWS.test(normalise(event.text).replace(/[。.!！~～]+$/, '')) || saysNone(event.text) || saysNo(event.text)),
+      moreInvalid: ({ context, event }, p: { questionId: string }) => event.type === 'ANSWER' && assessMore(context, p.questionId, event).kind === 'invalid',
+      moreWarns: ({ context, event }, p: { questionId: string }) => event.type === 'ANSWER' && assessMore(context, p.questionId, event).kind === 'warn',
+      moreFills: ({ context, event }, p: { questionId: string }) => {
+        if (event.type !== 'ANSWER') return false;
+        const a = assessMore(context, p.questionId, event);
+        return a.kind === 'ok' && Array.isArray(a.value) && !roomFor(p.questionId, a.value.length);
+      },
       saidYes: ({ event }) => event.type === 'ANSWER' && saysYes(event.text),
       saidNo: ({ event }) => event.type === 'ANSWER' && saysNo(event.text),
       noteInvalid: ({ event }) => event.type === 'ANSWER' && (event.text.trim().length < 2 || [...event.text.trim()].length > NOTE_MAX),
@@ -216,6 +251,22 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const a = event.type === 'ANSWER' ? assess(context, p.questionId, event) : undefined;
         const notices = a && a.kind !== 'invalid' ? a.notices : [];
         return { type: 'notice' as const, message: notices.join('\n') };
+      }),
+      reportMoreInvalid: emit(({ context, event }, p: { questionId: string }) => ({
+        type: 'error' as const,
+        message: event.type === 'ANSWER' ? (assessMore(context, p.questionId, event) as { message: string }).message : '',
+      })),
+      holdMorePending: assign(({ context, event }, p: { questionId: string }) => {
+        const a = assessMore(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'warn' }>;
+        return { pending: { questionId: p.questionId, value: a.value, warnings: a.warnings } };
+      }),
+      saveMore: assign(({ context, event }, p: { questionId: string }) => {
+        const a = assessMore(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
+        return { answers: answeredWith(context, p.questionId, a.value, false) };
+      }),
+      reportMoreNotices: emit(({ context, event }, p: { questionId: string }) => {
+        const a = event.type === 'ANSWER' ? assessMore(context, p.questionId, event) : undefined;
+        return { type: 'notice' as const, message: (a && a.kind !== 'invalid' ? a.notices : []).join('\n') };
       }),
       saveExplained: assign(({ context, event }) => {
         const { questionId, value } = context.pending!;
@@ -316,6 +367,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                   ...(q.type === 'text' && !q.required ? [{ guard: 'saidNone' as const, target: `#${section.id}.next`, actions: [{ type: 'saveSkipped' as const, params: p }, { type: 'emitAnswer' as const, params: p }] }] : []),
                   { guard: { type: 'answerInvalid' as const, params: p }, actions: { type: 'reportInvalid' as const, params: p } },
                   { guard: { type: 'answerWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: p }, { type: 'reportNotices' as const, params: p }, 'announceWarnings' as const] },
+                  ...(q.type === 'table' ? [{ guard: { type: 'roomForMore' as const, params: p }, target: 'adding', actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: p }] }] : []),
                   { target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: p }] },
                 ],
                 SKIP: [
@@ -327,6 +379,20 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
                 BACK: backTransitions(k),
               },
             },
+            /** A small table with rows saved and room for more: each message adds rows until 没有了. */
+            ...(q.type === 'table' ? { adding: {
+              on: {
+                ANSWER: [
+                  { guard: 'saidNoMoreRows' as const, target: `#${section.id}.next` },
+                  { guard: { type: 'moreInvalid' as const, params: p }, actions: { type: 'reportMoreInvalid' as const, params: p } },
+                  { guard: { type: 'moreWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdMorePending' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }, 'announceWarnings' as const] },
+                  { guard: { type: 'moreFills' as const, params: p }, target: `#${section.id}.next`, actions: [{ type: 'saveMore' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }] },
+                  { target: 'adding', reenter: true, actions: [{ type: 'saveMore' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }] },
+                ],
+                SKIP: { target: `#${section.id}.next` },
+                BACK: { target: 'asking' },
+              },
+            } } : {}),
             /** A matrix shown back with its totals, waiting for 是 / 否. */
             ...(q.type === 'matrix' ? { confirming: {
               on: {
@@ -452,13 +518,13 @@ export function sectionMachine(loaded: LoadedFlow, section: Section): SectionMac
 }
 
 /** The question a snapshot value is at, or the section's phase. */
-export type Phase = 'asking' | 'explaining' | 'confirming' | 'review' | 'carrying' | 'done' | 'next';
+export type Phase = 'asking' | 'explaining' | 'confirming' | 'adding' | 'review' | 'carrying' | 'done' | 'next';
 
 export function positionOf(value: unknown): { questionId?: string; phase: Phase } {
   if (typeof value === 'string') return { phase: value as 'review' | 'carrying' | 'done' | 'next' };
   if (value && typeof value === 'object') {
     const [questionId, sub] = Object.entries(value)[0] as [string, string];
-    return { questionId, phase: sub === 'explaining' || sub === 'confirming' ? sub : 'asking' };
+    return { questionId, phase: sub === 'explaining' || sub === 'confirming' || sub === 'adding' ? sub : 'asking' };
   }
   return { phase: 'next' };
 }

@@ -78,6 +78,26 @@ describe('what a tired operator types into 【一】', () => {
     expect(answers.address).toMatchObject({ value: '北京市昌平区科技园路1号' });
     expect(answers.website).toMatchObject({ value: null, skipped: true });
   });
+
+  it('investors sent one per message, with spaces between the cells, are added row by row until 没有了', async () => {
+    await startAsBase();
+    const investors = SECTION_ONE.findIndex((answer) => answer.startsWith('首钢集团'));
+    await chat.sayAll(SECTION_ONE.slice(0, investors));
+    const first = await chat.say('首钢集团 国有企业 60%');
+    expect(first).toContain('已记录 1 行（最多 3 行，还可再加 2 行）');
+    expect(first).toContain('1) 投资方：首钢集团，单位性质：国有企业，投资比例（%）：60');
+    // Over 100 % together with the row saved: refused, the saved row kept.
+    const over = await chat.say('某投资公司，私营企业，50');
+    expect(over).toContain('投资比例合计超过了100%');
+    expect(over).toContain('已记录 1 行');
+    expect(await chat.say('某投资公司，私营企业，40')).toContain('已记录 2 行（最多 3 行，还可再加 1 行）');
+    expect(await chat.say('没有了')).toContain('【一】15');
+    const answers = await loadAnswers(chat.db.prisma, await declarationId());
+    expect(answers.investors?.value).toEqual([
+      { investor: '首钢集团', nature: '国有企业', ratio: '60' },
+      { investor: '某投资公司', nature: '私营企业', ratio: '40' },
+    ]);
+  });
 });
 
 describe('section 【一】 and threshold feedback in 【三】', () => {

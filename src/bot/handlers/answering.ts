@@ -52,7 +52,7 @@ export const answering: Handler = async (ctx, next) => {
       // 确认 confirms what is waiting for it (a computed value, a matrix, a choice, the directory's or last year's value); it
       // is never a text answer, and never 是 to a yes/no question offering nothing: “是否受到处罚？”“确认” is no answer.
       const lastYear = question && !c.answers[question.id] ? lastYearOffer(c.loaded, question, c.env) : undefined;
-      if (phase === 'explaining' || phase === 'confirming') return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: ctx.text })));
+      if (phase === 'explaining' || phase === 'confirming' || phase === 'adding') return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: ctx.text })));
       if (question?.type === 'yesno') {
         // 确认 of last year's 否 is 否: said as 沿用, never read as 是.
         if (lastYear) return ctx.reply(...c.respond(c.turn({ type: 'ANSWER', text: '沿用' })));
