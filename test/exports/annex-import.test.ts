@@ -10,7 +10,8 @@ import type { AnnexTable } from '../../src/flow/schema.ts';
 import { placement } from '../../src/exports/excel/annex-layout.ts';
 import { annexTemplate, TEMPLATE_INPUT_ROWS } from '../../src/exports/excel/template.ts';
 import { annexLayout } from '../../src/exports/excel/annex-layout.ts';
-import { annotatedCopy, importAnnex, summary } from '../../src/exports/excel/import.ts';
+import { annotatedCopy, IN_PLACE_ROWS } from '../../src/exports/excel/annotated-copy.ts';
+import { importAnnex, summary } from '../../src/exports/excel/import.ts';
 import { declarationWorkbook } from '../../src/exports/excel/workbook.ts';
 import { MAX_SHEET_COLUMNS, readWorkbook } from '../../src/exports/excel/workbook-io.ts';
 import { compoundFile, deflatedZeros, fillTemplate, plausibleRows, readBack, stored, typedCell, withHiddenEntry, workbookBomb, zipOf } from './excel-support.ts';
@@ -211,7 +212,9 @@ describe('bad cells are named by row and column, and the good rows are kept', ()
     const rows = goodResidents.map((r, i) => (i === 1 ? { ...r, size: '小微' } : r));
     const upload = await residentUpload(rows);
     const result = await importAnnex(base, residents, upload, TODAY);
-    const sheet = (await readBack(await annotatedCopy(upload, result))).getWorksheet('附表1-2-3-1-3')!;
+    const copy = await annotatedCopy(upload, result);
+    expect(copy.valuesOnly).toBe(false);
+    const sheet = (await readBack(copy.bytes)).getWorksheet('附表1-2-3-1-3')!;
     const bad = sheet.getCell('F5');
     expect((bad.fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFC7CE');
     expect(String(bad.note ? (typeof bad.note === 'string' ? bad.note : bad.note.texts?.map((t) => t.text).join('')) : '')).toContain('“小微”不是可选的值');
@@ -219,6 +222,36 @@ describe('bad cells are named by row and column, and the good rows are kept', ()
     for (const other of ['F4', 'F6', 'E5', 'B5']) expect((sheet.getCell(other).fill as ExcelJS.FillPattern | undefined)?.fgColor?.argb).not.toBe('FFFFC7CE');
     expect(sheet.getCell('F5').value).toBe('小微');
   });
+
+  it('marks a large upload in a copy rebuilt from its values: the same cells, dates as dates, the problems noted', async () => {
+    const count = IN_PLACE_ROWS + 10;
+    const rows = plausibleRows(base, residents, count).map((r, i) => ({ ...r, seq: i + 1, name: `某某科技有限公司${i + 1}`, office_here: true, ...(i === count - 3 ? { size: '小微' } : {}) }));
+    // More rows than the template's: typed under a plain header, as an operator's own sheet would have them.
+    const workbook = new ExcelJS.Workbook();
+    const plain = workbook.addWorksheet('附表1-2-3-1-3');
+    plain.getRow(1).values = ['附表1-2-3-1-3'];
+    plain.getRow(2).values = [residents.title];
+    plain.getRow(3).values = residents.columns.map((c) => c.label);
+    rows.forEach((row, i) => (plain.getRow(FIRST + i).values = residents.columns.map((c) => typedCell(base, c, (row as Record<string, string | number | boolean | null>)[c.id]))));
+    const upload = Buffer.from(await workbook.xlsx.writeBuffer());
+    const result = await importAnnex(base, residents, upload, TODAY);
+    const bad = FIRST + count - 3;
+    expect(result.invalidRows.map((r) => r.row)).toEqual([bad]);
+    const copy = await annotatedCopy(upload, result);
+    expect(copy.valuesOnly).toBe(true);
+    const sheet = (await readBack(copy.bytes)).getWorksheet('附表1-2-3-1-3')!;
+    const cell = sheet.getCell(`F${bad}`);
+    expect(cell.value).toBe('小微');
+    expect((cell.fill as ExcelJS.FillPattern).fgColor?.argb).toBe('FFFFC7CE');
+    expect(JSON.stringify(cell.note)).toContain('“小微”不是可选的值');
+    expect(sheet.getCell(`B${FIRST + 7}`).value).toBe('某某科技有限公司8');
+    expect(sheet.getCell(`C${FIRST}`).value).toBeInstanceOf(Date);
+    expect((sheet.getCell(`C${FIRST}`).value as Date).toISOString().slice(0, 10)).toBe(String((rows[0] as Record<string, unknown>).founded));
+    // Sent back as it is, the copy reads as the upload did: every good row again, the one problem again.
+    const again = await importAnnex(base, residents, copy.bytes, TODAY);
+    expect(again.rows).toEqual(result.rows);
+    expect(again.invalidRows.map((r) => r.row)).toEqual([bad]);
+  }, 60_000);
 });
 
 describe('what an operator types is read as meant', () => {

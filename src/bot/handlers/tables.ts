@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Handler, TurnContext } from '../context.ts';
 import { Conversation } from '../conversation.ts';
 import { may } from '../permissions.ts';
@@ -7,7 +6,8 @@ import { normalise } from '../../engine/parse-answer.ts';
 import { formatNumber, questionTitle } from '../../engine/format.ts';
 import type { AnnexTable } from '../../flow/schema.ts';
 import { annexTemplate } from '../../exports/excel/template.ts';
-import { annotatedCopy, importAnnex, summary, type ImportResult } from '../../exports/excel/import.ts';
+import { annotatedCopy, rowsRead } from '../../exports/excel/annotated-copy.ts';
+import { importAnnex, summary, type ImportResult } from '../../exports/excel/import.ts';
 import { mismatched, tableFacts } from '../../rules/table-values.ts';
 import { findFile, recordFile } from '../../store/file-records.ts';
 import { loadTables, saveTable } from '../../store/table-store.ts';
@@ -102,14 +102,21 @@ async function importFile(ctx: TurnContext, table: AnnexTable, sha256: string, n
   const errors = result.problems.filter((p) => p.level === 'error');
   if (errors.length === 0) return saveRows(ctx, table, result, name);
   // Problems: said grouped and capped; the whole list comes back marked in their own workbook.
-  const copy = await annotatedCopy(await readFile(ctx.files.path(sha256)), result);
-  const stored = await ctx.files.putBuffer(copy);
+  const copy = await annotatedCopy(ctx.files.path(sha256), result);
+  const stored = await ctx.files.putBuffer(copy.bytes);
   const copyName = name.replace(/\.xlsx$/i, '（已标注问题）.xlsx');
   const copyId = await recordFile(ctx.sql, { ...stored, name: copyName, mime: XLSX_MIME, channel: ctx.inbound.channel, declarationId: c.state.id });
   const valid = result.rows.length;
   const views: View[] = [
     feedback('refused', `“${table.ref} ${table.title}”有 ${result.invalidRows.length} 行需要更正（${valid} 行无误）：\n${summary(result.problems)}`),
-    { kind: 'file', fileId: copyId, name: copyName, text: '问题单元格已标红并附说明' },
+    {
+      kind: 'file',
+      fileId: copyId,
+      name: copyName,
+      text: copy.valuesOnly
+        ? `问题单元格已标红并附说明。表格较大（${rowsRead(result)} 行），标注文件只含“${result.sheet}”这张表的数据，原文件的格式和其他工作表没有保留；请在原文件中改正，或改好这份后直接发回。`
+        : '问题单元格已标红并附说明',
+    },
   ];
   if (valid > 0) {
     ctx.chatState = { ...ctx.chatState, pendingImport: { tableId: table.id, fileId } };

@@ -1,4 +1,3 @@
-import type ExcelJS from 'exceljs';
 import { holds, identifiersOf, type Scope } from '../../flow/expression.ts';
 import type { LoadedFlow } from '../../flow/loader.ts';
 import type { AnnexTable } from '../../flow/schema.ts';
@@ -8,7 +7,7 @@ import type { Answers, TableValue } from '../../engine/values.ts';
 import type { ArchiveLimits } from '../../files/archive-guard.ts';
 import { annexLayout, columnLetter, TOTAL_LABEL, type AnnexLayout, type LayoutColumn } from './annex-layout.ts';
 import { cellText, findHeader, normaliseLabel, type HeaderFound, type HeaderNearMiss } from './header-match.ts';
-import { editWorkbook, isoFromSerial, readWorkbook, type ReadCell, type ReadSheet, type WorkbookRefusalCode } from './workbook-io.ts';
+import { isoFromSerial, readWorkbook, type ReadCell, type ReadSheet, type WorkbookRefusalCode } from './workbook-io.ts';
 
 /**
  * An annex table filled in Excel, read back: the file inspected (src/files/archive-guard.ts), the table's header found
@@ -43,6 +42,8 @@ export interface ImportResult {
   refused?: ImportRefusalCode;
   /** The sheet the rows were read from. */
   sheet?: string;
+  /** The sheet's columns (1-based) holding the table's dates, whose cells Excel keeps as serial day numbers. */
+  dateColumns?: number[];
   /** The rows taken (typed, as TableValue), and the sheet row each came from. */
   rows: TableValue;
   rowNumbers: number[];
@@ -210,7 +211,8 @@ function readRows(loaded: LoadedFlow, layout: AnnexLayout, found: HeaderFound, c
   if (read === 0) {
     problems.push({ level: 'warning', message: `${named(layout)}中没有读到任何一行：请从第${found.firstDataRow}行起逐行填写后再发送。` });
   }
-  return { table: layout.table.id, sheet: found.sheet.name, rows, rowNumbers, invalidRows, problems };
+  const dateColumns = layout.columns.filter((c) => c.column.type === 'date').map((c) => found.columnOf[c.index - 1]);
+  return { table: layout.table.id, sheet: found.sheet.name, dateColumns, rows, rowNumbers, invalidRows, problems };
 }
 
 /**
@@ -252,6 +254,16 @@ const YEAR_MONTH_DAY = /^(19|20|21)\d{2}((0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?)?
 /** 9999-12-31, the last day Excel counts. */
 const MAX_SERIAL = 2_958_466;
 
+/**
+ * The date a number in a date column stands for: Excel's serial day number. Not 2023, 202306 or 20230601 typed as a
+ * number: those say a year, month or day (the parser asks for a whole date), and the years 1905–1907 they would mean
+ * as serials are no one's answer.
+ */
+export function dateOfSerial(cell: number, date1904: boolean): string | undefined {
+  if (Number.isInteger(cell) && YEAR_MONTH_DAY.test(String(cell))) return undefined;
+  return cell >= 1 && cell < MAX_SERIAL ? isoFromSerial(cell, date1904) : undefined;
+}
+
 /** What a cell says, as the text the chat's parser reads; a date column's serial number becomes its date. */
 function cellInput(cell: ReadCell | undefined, column: LayoutColumn, date1904: boolean): CellInput {
   if (cell === null || cell === undefined) return { ok: true, text: '' };
@@ -266,12 +278,8 @@ function cellInput(cell: ReadCell | undefined, column: LayoutColumn, date1904: b
   }
   if (typeof cell === 'boolean') return { ok: true, text: cell ? '是' : '否' };
   if (typeof cell === 'number') {
-    if (column.column.type === 'date') {
-      // 2023, 202306 or 20230601 typed as a number says that year, month or day (the parser asks for a whole date);
-      // any other number is Excel's serial day number (the years 1905–1907 it would mean instead are no one's answer).
-      if (Number.isInteger(cell) && YEAR_MONTH_DAY.test(String(cell))) return { ok: true, text: String(cell) };
-      if (cell >= 1 && cell < MAX_SERIAL) return { ok: true, text: isoFromSerial(cell, date1904) };
-    }
+    const date = column.column.type === 'date' ? dateOfSerial(cell, date1904) : undefined;
+    if (date) return { ok: true, text: date };
     // 15 significant digits: what Excel shows, without a binary fraction's tail (0.1 + 0.2).
     return { ok: true, text: String(Number(cell.toPrecision(15))) };
   }
@@ -330,32 +338,4 @@ export function summary(problems: ImportProblem[], cap = 20): string {
   section('warning', '以下 {n} 处请核对：');
   if (problems.length > shown) lines.push(`另有 ${problems.length - shown} 处问题，见返回的标注文件。`);
   return lines.join('\n');
-}
-
-const FILL = {
-  error: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFC7CE' } },
-  warning: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFEB9C' } },
-} satisfies Record<ImportProblem['level'], ExcelJS.Fill>;
-
-/**
- * The operator's own workbook with each problem marked: the cell filled (red for an error, yellow for a check) and a
- * note saying what is wrong and what to write. A problem of a whole row is marked on the row's first cell.
- */
-export async function annotatedCopy(bytes: Buffer | string, result: ImportResult): Promise<Buffer> {
-  const marked = new Map<string, ImportProblem[]>();
-  for (const p of result.problems) {
-    if (!p.cell) continue;
-    marked.set(p.cell, [...(marked.get(p.cell) ?? []), p]);
-  }
-  return editWorkbook(bytes, (workbook) => {
-    const sheet = result.sheet ? workbook.getWorksheet(result.sheet) : undefined;
-    if (!sheet) return;
-    for (const [address, list] of marked) {
-      const cell = sheet.getCell(address);
-      const level = list.some((p) => p.level === 'error') ? 'error' : 'warning';
-      // A new style object: cells read from a file share theirs, and filling one would fill them all.
-      cell.style = { ...cell.style, fill: FILL[level] };
-      cell.note = list.map((p) => `${p.level === 'error' ? '错误' : '请核对'}：${p.message}`).join('\n');
-    }
-  });
 }
