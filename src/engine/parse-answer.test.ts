@@ -124,6 +124,14 @@ describe('choices and tables', () => {
     // A long answer over several lines may name a hotline.
     expect(parseText('平台提供政策咨询服务。\n服务热线：0311-85812345', { maxLength: 500, multiline: true })).toMatchObject({ ok: true });
   });
+
+  it('a name question takes a name, not an address, a unit or a sentence typed at it', () => {
+    const person = { maxLength: 50, format: 'person' as const };
+    for (const name of ['王建国', '欧阳明月', '阿卜杜热合曼·买买提明', 'John Smith']) expect(parseText(name, person)).toEqual(ok(name));
+    expect(parseText('石家庄市高新区天山大街266号', person)).toMatchObject({ ok: false, message: expect.stringContaining('里有数字，像是地址') });
+    expect(parseText('河北军鼎产业园运营有限公司', person)).toMatchObject({ ok: false, message: expect.stringContaining('像是单位名称') });
+    expect(parseText('我们的法人是王建国，电话稍后再告诉你们吧谢谢', person)).toMatchObject({ ok: false, message: expect.stringContaining('不像姓名') });
+  });
 });
 
 describe('what the parser noticed travels with the value', () => {

@@ -654,6 +654,8 @@ export function parseMulti(raw: string, choices: NormalChoice[], q: { other?: st
 type TextFormat = 'plain' | 'person' | 'phone' | 'mobile' | 'landline' | 'url' | 'email';
 
 const MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
+/** The longest name taken: a name with its middle dot (阿卜杜热合曼·买买提明) or in Latin letters fits; a sentence does not. */
+const PERSON_MAX = 20;
 /** 010-12345678, (010)12345678, 0311-85001234转123; 400-123-4567. */
 const LANDLINE = /^(?:(?:\(0\d{2,3}\)|0\d{2,3}-?)\d{7,8}(?:(?:转|分机|-|ext\.?|x)\d{1,6})?|[48]00-?\d{3}-?\d{4})$/i;
 const URL_LIKE = /^(?:https?:\/\/)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?$/i;
@@ -675,6 +677,12 @@ function checkFormat(text: string, format: TextFormat): Parsed<string> {
         return fail(`这里请填写人名，例如“张三”；您发送的是${quoted(text)}。`);
       }
       if (/\d{7,}/.test(digits)) return fail(`这里只填人名，例如“张三”；您发送的${quoted(text)}里有电话号码，电话请在电话一栏填写。`);
+      // A name has no digits: an address (天山大街266号), a date or a count typed at the wrong question.
+      if (/\d/.test(t)) return fail(`这里只填人名，例如“张三”；您发送的${quoted(text)}里有数字，像是地址或其他题目的答案。请只输入姓名。`);
+      if (/(公司|中心|集团|协会|学会|商会|大学|学院|研究院|研究所|事务所|基地|园区|孵化器|平台)$/.test(t)) {
+        return fail(`这里请填写人名，例如“张三”；您发送的${quoted(text)}像是单位名称。`);
+      }
+      if ([...t].length > PERSON_MAX) return fail(`这里只填人名，例如“张三”；您发送的内容有 ${[...t].length} 个字，不像姓名。请只输入姓名。`);
       return ok(text);
     }
     case 'mobile':
