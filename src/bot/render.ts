@@ -88,7 +88,7 @@ export function renderQuestion(
   const entering = again || (q.type === 'matrix' && collected && Object.keys(collected).length > 0);
   // A section's own note (e.g. what to upload and how to name it) is said when the operator first arrives there;
   // a long one in short, the whole of it on 帮助.
-  if (section.intro && index === 1 && !again && !section.questions.some((x) => answers[x.id])) lines.push(shortIntro(section.intro));
+  if (section.intro && index === 1 && !entering && !section.questions.some((x) => answers[x.id])) lines.push(shortIntro(section.intro));
   lines.push(questionTitle(q));
   if (q.type === 'derived') lines.push(`计算结果：${formatDerived(q, scope[q.id] as number | null)}${q.explain ? `（${q.explain}）` : ''}`);
   // While a matrix is being filled row by row, its long help was already shown.

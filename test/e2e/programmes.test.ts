@@ -59,6 +59,8 @@ describe('Hebei base', () => {
     const second = await chat.say('12 30 150');
     expect(second).toContain('合计：服务活动次数 12次，服务企业数 30家，服务人数 150人');
     expect(second).toContain('请填写“创业辅导”');
+    // The section's note was said on arrival; row by row, only the rows so far and the next one.
+    expect(second).not.toContain('以下数据截止到');
     await chat.say('创业辅导 5 20 80；人员培训 4 25 100');
     const confirm = await chat.say('其余为0');
     expect(confirm).toContain('请核对');
