@@ -19,6 +19,10 @@ describe('integers', () => {
     expect(parseInteger('4.5', {})).toMatchObject({ ok: false, message: expect.stringContaining('需要整数') });
     expect(parseInteger('99999999999', {})).toMatchObject({ ok: false, message: expect.stringContaining('过大') });
   });
+  it('a year said in words before the figure (去年65家) is not guessed for: the operator is asked to check and send the number', () => {
+    expect(parseInteger('去年65家', { unit: '家' })).toMatchObject({ ok: false, message: expect.stringContaining('写了“去年”：本题只填数字，例如 65家。请确认这个数是本题所问年度的') });
+    expect(parseAmount('今年3200.5', { unit: '万元' })).toMatchObject({ ok: false, message: expect.stringContaining('例如 3200.5。') });
+  });
 });
 
 describe('amounts in 万元 are stored exactly', () => {

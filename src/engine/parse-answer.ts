@@ -138,6 +138,9 @@ function numberText(raw: string): string {
   return arabic(text).replace(/(\d+)万(\d)(?![\d.千百十])/g, '$1.$2万');
 }
 
+/** A year said in words before a figure: 去年, 今年, 上一年度 …. */
+const YEAR_WORD = /^(去年|今年|前年|明年|上年|本年|当年|上一年|上年度|本年度|上一年度|本年份)度?/;
+
 /** The numbers in a text, as typed. */
 const numbersIn = (text: string) => [...text.matchAll(NUMBER)].map((m) => m[0]);
 
@@ -177,6 +180,11 @@ function readQuantity(raw: string, what: string, example: string, allowNegative 
       word = '百分之';
       percentSign = true;
     } else word = startsWithAny(before, FILLER_BEFORE);
+    // 去年65家: which year the figure is for is the question's to say; the operator is asked to check, not guessed for.
+    const year = before.match(YEAR_WORD);
+    if (!word && year) {
+      return fail(`${quoted(raw)}里写了“${year[0]}”：本题只填数字，例如 ${token[0]}${/^[\d.]+([^\s\d.]*)/.exec(example)?.[1] ?? ''}。请确认这个数是本题所问年度的（见题目），再只发送数字。`);
+    }
     if (!word) return invalid;
     if (['¥', 'rmb', '人民币'].includes(word)) currency = true;
     before = before.slice(word.length).trim();
