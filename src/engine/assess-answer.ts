@@ -121,11 +121,6 @@ export function assessAnswer(loaded: LoadedFlow, question: Question, input: stri
   return assessed.kind === 'invalid' || !note ? assessed : { ...assessed, note };
 }
 
-/** The rows a small table question has saved so far. */
-export function savedRows(answers: Answers, question: Question): number {
-  return TableValueSchema.safeParse(answers[question.id]?.value).data?.length ?? 0;
-}
-
 /**
  * More rows for a small table already answered in part, sent one message at a time as phones make people do: the
  * rows are added to those saved and the whole table is checked again (投资比例合计 ≤ 100 …).
@@ -136,7 +131,7 @@ export function assessMoreRows(loaded: LoadedFlow, question: Extract<Question, {
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
   const rows = [...saved, ...parsed.value];
   if (question.maxRows !== undefined && rows.length > question.maxRows) {
-    return { kind: 'invalid', message: `${question.label}最多 ${question.maxRows} 行，已有 ${saved.length} 行，这条消息有 ${parsed.value.length} 行。请只发送还要加上的行，或回复“修改”后整表重新发送。` };
+    return { kind: 'invalid', message: `${question.label}最多 ${question.maxRows} 行，已有 ${saved.length} 行，这条消息有 ${parsed.value.length} 行。请只发送还要加上的行，或回复“返回”后整表重新发送。` };
   }
   return assessValue(loaded, question, rows, answers, env);
 }

@@ -3,7 +3,7 @@ import type { LoadedFlow } from '../flow/loader.ts';
 import type { Question, Section } from '../flow/schema.ts';
 import { isAsked, isRelevant, relevance } from '../rules/relevance.ts';
 import { questionTitle } from './format.ts';
-import { assessAnswer, assessMoreRows, savedRows, type Assessment } from './assess-answer.ts';
+import { assessAnswer, assessMoreRows, type Assessment } from './assess-answer.ts';
 import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
 import { takenFromLastYear, type LastYear } from './last-year.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
