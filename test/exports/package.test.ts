@@ -3,6 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import yauzl from 'yauzl';
@@ -15,7 +17,7 @@ import { CATALOGUE_NAME, packageLayout, type SourceFile } from '../../src/export
 import { PackageTooLargeError, planPackage } from '../../src/exports/package/plan.ts';
 import { preparePackage } from '../../src/exports/package/prepare.ts';
 import { writePackage, type WriteProgress } from '../../src/exports/package/write.ts';
-import { BufferPool, PooledFileReader, ReadPace } from '../../src/exports/package/pooled-io.ts';
+import { BufferPool, PooledFileReader, PooledFileSink, ReadPace } from '../../src/exports/package/pooled-io.ts';
 import { NameSet, windowsName } from '../../src/exports/package/windows-names.ts';
 
 /**
@@ -260,6 +262,16 @@ describe('package written', () => {
     const slow = new ReadPace(-1);
     expect((await readAll(slow)).equals(bytes)).toBe(true);
     expect(slow.blocking).toBe(false);
+  });
+
+  it('writes every chunk at its place with writes batched and several under way, and finishes when all have landed', async () => {
+    const path = join(work, 'sink.bin');
+    const chunks = Array.from({ length: 23 }, (_, i) => randomBytes(i % 3 === 0 ? 1024 * 1024 : 300_000 + i));
+    const sink = new PooledFileSink(path, new BufferPool(2, 1024));
+    await pipeline(Readable.from(chunks), sink);
+    const written = readFileSync(path);
+    expect(written.equals(Buffer.concat(chunks))).toBe(true);
+    expect(sink.bytesWritten).toBe(written.length);
   });
 
   it('never reuses a buffer while part of it may still be on its way', () => {

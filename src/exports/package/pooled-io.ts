@@ -136,9 +136,40 @@ export class PooledFileReader extends Readable {
   }
 }
 
-/** A file written with writev, giving pooled chunks back once they are on their way to the disk. */
+/**
+ * How far the writes may run ahead of the disk: chunks handed to libuv's threads and not yet written. Each write goes
+ * to its own position, so several can be under way while this thread reads and checksums the next chunks; waiting
+ * for each write before taking the next left one thread idle while the other worked (2 GB here: 0.9–1.8 s against
+ * 2.1–2.3 s, same run).
+ */
+export const WRITES_AHEAD_BYTES = 8 * CHUNK_BYTES;
+/**
+ * Chunks are written four at a time: every write handed to libuv wakes one of its threads, which costs more on this
+ * VM than the copy of a megabyte (0.13 ms a call on the event loop, measured).
+ */
+export const WRITE_BATCH_BYTES = 4 * CHUNK_BYTES;
+
+/**
+ * A file written at known positions, in batches of WRITE_BATCH_BYTES, several writes under way at once (up to
+ * WRITES_AHEAD_BYTES), each pooled chunk given back once it is written. The stream finishes only when every write
+ * has landed.
+ */
 export class PooledFileSink extends Writable {
   private fd = -1;
+  /** Where the next chunk goes. */
+  private position = 0;
+  /** Bytes handed to libuv and not yet written. */
+  private ahead = 0;
+  /** The write callback held back while too much is ahead, and the final one held until all has landed. */
+  private held?: (error?: Error | null) => void;
+  private finishing?: (error?: Error | null) => void;
+  private failed: Error | null = null;
+  /** writev calls under way: the file is closed only when none is (a closed number could be reused by another file). */
+  private writing = 0;
+  private closeWhenIdle?: () => void;
+  /** Chunks waiting to be written together. */
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
   bytesWritten = 0;
 
   constructor(private readonly path: string, private readonly pool: BufferPool) {
@@ -153,35 +184,87 @@ export class PooledFileSink extends Writable {
   }
 
   override _writev(chunks: { chunk: Buffer }[], done: (error?: Error | null) => void): void {
-    const buffers = chunks.map((c) => c.chunk);
-    const finish = (error: Error | null) => {
+    if (this.failed) return done(this.failed);
+    for (const { chunk } of chunks) {
+      this.batch.push(chunk);
+      this.batchBytes += chunk.length;
+    }
+    if (this.batchBytes < WRITE_BATCH_BYTES) return done();
+    this.flush(done);
+  }
+
+  /** The chunks collected, in one writev at their position. */
+  private flush(done: (error?: Error | null) => void): void {
+    const buffers = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!buffers.length) return done();
+    const length = buffers.reduce((sum, b) => sum + b.length, 0);
+    const position = this.position;
+    this.position += length;
+    this.ahead += length;
+    this.writeAt([...buffers], position, () => {
       for (const buffer of buffers) this.pool.giveBack(buffer);
-      done(error);
-    };
-    // writev may write less than asked (a signal, a full disk): carry on from where it stopped.
-    const writeFrom = (pending: Buffer[]) => {
-      writev(this.fd, pending, (error, bytes) => {
-        if (error) return finish(error);
-        this.bytesWritten += bytes;
-        let skip = bytes;
-        while (pending.length && skip >= pending[0]!.length) skip -= pending.shift()!.length;
-        if (pending.length === 0) return finish(null);
-        if (bytes === 0) return finish(new Error('writev wrote nothing'));
-        pending[0] = pending[0]!.subarray(skip);
-        writeFrom(pending);
-      });
-    };
-    writeFrom([...buffers]);
+      this.ahead -= length;
+      this.release();
+    });
+    if (this.ahead <= WRITES_AHEAD_BYTES) done();
+    else this.held = done;
+  }
+
+  /** writev may write less than asked (a signal, a full disk): carry on from where it stopped. */
+  private writeAt(pending: Buffer[], position: number, landed: () => void): void {
+    this.writing++;
+    writev(this.fd, pending, position, (error, bytes) => {
+      if (--this.writing === 0 && this.closeWhenIdle) return this.closeWhenIdle();
+      if (!error && bytes === 0) error = new Error('writev wrote nothing');
+      if (error) {
+        this.failed ??= error;
+        this.ahead = 0;
+        return this.release();
+      }
+      this.bytesWritten += bytes;
+      let skip = bytes;
+      while (pending.length && skip >= pending[0]!.length) skip -= pending.shift()!.length;
+      if (pending.length === 0) return landed();
+      pending[0] = pending[0]!.subarray(skip);
+      this.writeAt(pending, position + bytes, landed);
+    });
+  }
+
+  /** A write landed (or failed): let the held callback and the final one go when their time has come. */
+  private release(): void {
+    if (this.held && (this.failed || this.ahead <= WRITES_AHEAD_BYTES)) {
+      const held = this.held;
+      this.held = undefined;
+      held(this.failed);
+    }
+    if (this.finishing && (this.failed || this.ahead === 0)) {
+      const finishing = this.finishing;
+      this.finishing = undefined;
+      finishing(this.failed);
+    }
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
     this._writev([{ chunk }], done);
   }
 
+  override _final(done: (error?: Error | null) => void): void {
+    this.flush(() => {
+      this.finishing = done;
+      this.release();
+    });
+  }
+
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     if (this.fd < 0) return done(error);
     const fd = this.fd;
-    this.fd = -1;
-    close(fd, (closeError) => done(error ?? closeError ?? null));
+    this.closeWhenIdle = () => {
+      this.closeWhenIdle = undefined;
+      this.fd = -1;
+      close(fd, (closeError) => done(error ?? closeError ?? null));
+    };
+    if (this.writing === 0) this.closeWhenIdle();
   }
 }

@@ -9,7 +9,7 @@ import { BufferPool, PooledFileReader, PooledFileSink, ReadPace } from './pooled
 
 /**
  * Writes the planned parts, one after the other, streaming every file from disk through yazl: memory stays bounded
- * (a pool of sixteen 1 MiB buffers, pooled-io.ts) however large the evidence set. Files are read blocking while the
+ * (a pool of twenty 1 MiB buffers, pooled-io.ts) however large the evidence set. Files are read blocking while the
  * reads come from the page cache, on libuv's threads once one is slow (ReadPace). Names are UTF-8 with the EFS bit
  * 11 set (yazl always does), which Windows 7 and later, 7-Zip and WinRAR read as Chinese. Each part is written under
  * a temporary name and renamed when complete, so a crash never leaves a truncated archive under a real name.
@@ -34,8 +34,11 @@ export interface WrittenPart {
   bytes: number;
 }
 
-/** Enough for every stage of yazl's pipeline to hold a chunk with some to spare. */
-const POOL_BUFFERS = 16;
+/**
+ * Enough for every stage of yazl's pipeline to hold a chunk, a batch being collected and the writes under way
+ * (pooled-io.ts: 4 + 8), with some to spare.
+ */
+const POOL_BUFFERS = 20;
 /** Progress is reported about every half percent, and at each part's start and end. */
 const PROGRESS_STEP = 0.005;
 
