@@ -139,8 +139,9 @@ export class PooledFileReader extends Readable {
 /**
  * How far the writes may run ahead of the disk: chunks handed to libuv's threads and not yet written. Each write goes
  * to its own position, so several can be under way while this thread reads and checksums the next chunks; waiting
- * for each write before taking the next left one thread idle while the other worked (2 GB here: 0.9–1.8 s against
- * 2.1–2.3 s, same run).
+ * for each write before taking the next left one thread idle while the other worked. Measured on 2 GB in 8 runs
+ * alternating with the earlier package writer (reads on libuv's threads, one write at a time): a median of 2.35 s
+ * against 3.55 s, and less CPU (0.6–0.8 s user against 0.8–1.1 s).
  */
 export const WRITES_AHEAD_BYTES = 8 * CHUNK_BYTES;
 /**
