@@ -151,6 +151,10 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     const q = loaded.questions.get(questionId)!;
     return q.type === 'table' && rows >= 1 && rows < (q.maxRows ?? Infinity);
   };
+  /** Which question an event answers, and whether as more rows of a table already answered in part (`adding`). */
+  type Answering = { questionId: string; more?: boolean };
+  const judged = (context: SectionContext, p: Answering, event: { type: 'ANSWER'; text: string }): Assessment =>
+    p.more ? assessMore(context, p.questionId, event) : assess(context, p.questionId, event);
   const relevant = (context: SectionContext, questionId: string) =>
     isRelevant(loaded, loaded.questions.get(questionId)!, scopeOf(context));
   const answeredWith = (context: SectionContext, questionId: string, value: AnswerValue | null, skipped: boolean, note?: string): Answers =>
@@ -166,10 +170,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
     guards: {
       isPending: ({ context }, p: { questionId: string }) => isPending(loaded, loaded.questions.get(p.questionId)!, context.answers, context, scopeOf(context)),
       isRelevant: ({ context }, p: { questionId: string }) => relevant(context, p.questionId),
-      answerInvalid: ({ context, event }, p: { questionId: string }) =>
-        event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'invalid',
-      answerWarns: ({ context, event }, p: { questionId: string }) =>
-        event.type === 'ANSWER' && assess(context, p.questionId, event).kind === 'warn',
+      answerInvalid: ({ context, event }, p: Answering) => event.type === 'ANSWER' && judged(context, p, event).kind === 'invalid',
+      answerWarns: ({ context, event }, p: Answering) => event.type === 'ANSWER' && judged(context, p, event).kind === 'warn',
       isRequiredUnanswered: ({ context }, p: { questionId: string }) =>
         loaded.questions.get(p.questionId)!.required && !context.answers[p.questionId],
       isUnanswered: ({ context }, p: { questionId: string }) => !context.answers[p.questionId],
@@ -189,8 +191,6 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         return a.kind === 'ok' && Array.isArray(a.value) && a.value.length === 1 && roomFor(p.questionId, 1);
       },
       saidNoMoreRows: ({ event }) => event.type === 'ANSWER' && (NO_MORE_ROWS.test(normalise(event.text).replace(/[。.!！~～]+$/, '')) || saysNone(event.text) || saysNo(event.text)),
-      moreInvalid: ({ context, event }, p: { questionId: string }) => event.type === 'ANSWER' && assessMore(context, p.questionId, event).kind === 'invalid',
-      moreWarns: ({ context, event }, p: { questionId: string }) => event.type === 'ANSWER' && assessMore(context, p.questionId, event).kind === 'warn',
       moreFills: ({ context, event }, p: { questionId: string }) => {
         if (event.type !== 'ANSWER') return false;
         const a = assessMore(context, p.questionId, event);
@@ -222,12 +222,12 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
       allAnswered: ({ context }) => questions.every((q) => !isPending(loaded, q, context.answers, context, scopeOf(context)) || !q.required),
     },
     actions: {
-      reportInvalid: emit(({ context, event }, p: { questionId: string }) => ({
+      reportInvalid: emit(({ context, event }, p: Answering) => ({
         type: 'error' as const,
-        message: event.type === 'ANSWER' ? (assess(context, p.questionId, event) as { message: string }).message : '',
+        message: event.type === 'ANSWER' ? (judged(context, p, event) as { message: string }).message : '',
       })),
-      holdPending: assign(({ context, event }, p: { questionId: string }) => {
-        const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'warn' }>;
+      holdPending: assign(({ context, event }, p: Answering) => {
+        const a = judged(context, p, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'warn' }>;
         return { pending: { questionId: p.questionId, value: a.value, warnings: a.warnings } };
       }),
       announceWarnings: emit(({ context }) => ({
@@ -235,8 +235,8 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         questionId: context.pending!.questionId,
         messages: context.pending!.warnings,
       })),
-      saveAnswer: assign(({ context, event }, p: { questionId: string }) => {
-        const a = assess(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
+      saveAnswer: assign(({ context, event }, p: Answering) => {
+        const a = judged(context, p, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
         return { answers: answeredWith(context, p.questionId, a.value, false) };
       }),
       emitAnswer: emit(({ context, event }, p: { questionId: string }) => {
@@ -247,26 +247,10 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         return { type: 'answer' as const, questionId: p.questionId, value: stored.value, skipped: stored.skipped, note: stored.note ?? undefined, typed, parserNote };
       }),
       /** Cross-checks this answer completed, about other questions: said, not held against this answer. */
-      reportNotices: emit(({ context, event }, p: { questionId: string }) => {
-        const a = event.type === 'ANSWER' ? assess(context, p.questionId, event) : undefined;
+      reportNotices: emit(({ context, event }, p: Answering) => {
+        const a = event.type === 'ANSWER' ? judged(context, p, event) : undefined;
         const notices = a && a.kind !== 'invalid' ? a.notices : [];
         return { type: 'notice' as const, message: notices.join('\n') };
-      }),
-      reportMoreInvalid: emit(({ context, event }, p: { questionId: string }) => ({
-        type: 'error' as const,
-        message: event.type === 'ANSWER' ? (assessMore(context, p.questionId, event) as { message: string }).message : '',
-      })),
-      holdMorePending: assign(({ context, event }, p: { questionId: string }) => {
-        const a = assessMore(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'warn' }>;
-        return { pending: { questionId: p.questionId, value: a.value, warnings: a.warnings } };
-      }),
-      saveMore: assign(({ context, event }, p: { questionId: string }) => {
-        const a = assessMore(context, p.questionId, event as { type: 'ANSWER'; text: string }) as Extract<Assessment, { kind: 'ok' }>;
-        return { answers: answeredWith(context, p.questionId, a.value, false) };
-      }),
-      reportMoreNotices: emit(({ context, event }, p: { questionId: string }) => {
-        const a = event.type === 'ANSWER' ? assessMore(context, p.questionId, event) : undefined;
-        return { type: 'notice' as const, message: (a && a.kind !== 'invalid' ? a.notices : []).join('\n') };
       }),
       saveExplained: assign(({ context, event }) => {
         const { questionId, value } = context.pending!;
@@ -350,6 +334,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
   const questionStates = Object.fromEntries(
     questions.map((q, k) => {
       const p = { questionId: q.id };
+      const more = { questionId: q.id, more: true };
       return [
         q.id,
         {
@@ -384,10 +369,10 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
               on: {
                 ANSWER: [
                   { guard: 'saidNoMoreRows' as const, target: `#${section.id}.next` },
-                  { guard: { type: 'moreInvalid' as const, params: p }, actions: { type: 'reportMoreInvalid' as const, params: p } },
-                  { guard: { type: 'moreWarns' as const, params: p }, target: 'explaining', actions: [{ type: 'holdMorePending' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }, 'announceWarnings' as const] },
-                  { guard: { type: 'moreFills' as const, params: p }, target: `#${section.id}.next`, actions: [{ type: 'saveMore' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }] },
-                  { target: 'adding', reenter: true, actions: [{ type: 'saveMore' as const, params: p }, { type: 'emitAnswer' as const, params: p }, { type: 'reportMoreNotices' as const, params: p }] },
+                  { guard: { type: 'answerInvalid' as const, params: more }, actions: { type: 'reportInvalid' as const, params: more } },
+                  { guard: { type: 'answerWarns' as const, params: more }, target: 'explaining', actions: [{ type: 'holdPending' as const, params: more }, { type: 'reportNotices' as const, params: more }, 'announceWarnings' as const] },
+                  { guard: { type: 'moreFills' as const, params: p }, target: `#${section.id}.next`, actions: [{ type: 'saveAnswer' as const, params: more }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: more }] },
+                  { target: 'adding', reenter: true, actions: [{ type: 'saveAnswer' as const, params: more }, { type: 'emitAnswer' as const, params: p }, { type: 'reportNotices' as const, params: more }] },
                 ],
                 SKIP: { target: `#${section.id}.next` },
                 BACK: { target: 'asking' },
