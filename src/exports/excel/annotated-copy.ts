@@ -1,6 +1,6 @@
 import type ExcelJS from 'exceljs';
 import { dateOfSerial, type ImportProblem, type ImportResult } from './import.ts';
-import { editWorkbook, readWorkbook, streamingWorkbook, type ReadCell } from './workbook-io.ts';
+import { columnOf, editWorkbook, streamingWorkbook, type ReadCell } from './workbook-io.ts';
 
 /**
  * The workbook an operator gets back when an upload has problems: each problem's cell filled (red for an error, yellow
@@ -9,7 +9,7 @@ import { editWorkbook, readWorkbook, streamingWorkbook, type ReadCell } from './
  *
  * Up to IN_PLACE_ROWS rows it is the operator's own workbook, their formatting and other sheets kept. exceljs can only
  * do that by loading the workbook whole, which for 10,000 rows took 2.1–2.6 s and 305–380 MiB here. A larger upload is
- * rebuilt instead, streamed from the cells our reader keeps: the table's sheet only, its values (dates as dates) and
+ * rebuilt instead, streamed from the cells the import read: the table's sheet only, its values (dates as dates) and
  * the marks, in bounded memory; the operator is told the formatting was not kept.
  */
 
@@ -44,7 +44,7 @@ export async function annotatedCopy(bytes: Buffer | string, result: ImportResult
     });
     return { bytes: copy, valuesOnly: false };
   }
-  return { bytes: await rebuilt(bytes, result, marks), valuesOnly: true };
+  return { bytes: await rebuilt(result, marks), valuesOnly: true };
 }
 
 interface Mark { level: ImportProblem['level']; note: string }
@@ -59,23 +59,15 @@ function marksOf(result: ImportResult): Map<string, Mark> {
   }]));
 }
 
-/** “F12” → [12, 6]. */
-function rowAndColumn(address: string): [number, number] {
-  const [, letters, digits] = /^([A-Z]+)(\d+)$/.exec(address)!;
-  return [Number(digits), [...letters].reduce((n, letter) => n * 26 + letter.charCodeAt(0) - 64, 0)];
-}
-
-/** The table's sheet rebuilt from its values, row by row, with the marks. */
-async function rebuilt(bytes: Buffer | string, result: ImportResult, marks: Map<string, Mark>): Promise<Buffer> {
-  const reading = await readWorkbook(bytes);
-  if (!reading.ok) throw new Error(reading.message);
-  const source = reading.workbook.sheets.find((s) => s.name === result.sheet);
-  if (!source) throw new Error(`sheet ${result.sheet} not found again`);
+/** The table's sheet rebuilt from its values as the import read them, row by row, with the marks. */
+async function rebuilt(result: ImportResult, marks: Map<string, Mark>): Promise<Buffer> {
+  if (!result.read) throw new Error('an import without the sheet it read has nothing to rebuild');
+  const { sheet: source, date1904 } = result.read;
   const dates = new Set(result.dateColumns ?? []);
   const marksByRow = new Map<number, [number, Mark][]>();
   for (const [address, mark] of marks) {
-    const [row, column] = rowAndColumn(address);
-    marksByRow.set(row, [...(marksByRow.get(row) ?? []), [column, mark]]);
+    const row = Number(address.replace(/^[A-Z]+/, ''));
+    marksByRow.set(row, [...(marksByRow.get(row) ?? []), [columnOf(address), mark]]);
   }
   const { workbook, finish } = await streamingWorkbook();
   const sheet = workbook.addWorksheet(source.name);
@@ -89,7 +81,7 @@ async function rebuilt(bytes: Buffer | string, result: ImportResult, marks: Map<
     cells?.forEach((cell, c) => {
       if (c === 0 || cell === null || cell === undefined) return;
       const value = shown(cell);
-      const date = typeof value === 'number' && dates.has(c) ? dateOfSerial(value, reading.workbook.date1904) : undefined;
+      const date = typeof value === 'number' && dates.has(c) ? dateOfSerial(value, date1904) : undefined;
       const target = row.getCell(c);
       if (date) {
         target.value = new Date(`${date}T00:00:00Z`);

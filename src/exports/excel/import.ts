@@ -44,6 +44,8 @@ export interface ImportResult {
   sheet?: string;
   /** The sheet's columns (1-based) holding the table's dates, whose cells Excel keeps as serial day numbers. */
   dateColumns?: number[];
+  /** The sheet as read, for a copy rebuilt from its values (annotated-copy.ts) without reading the file again. */
+  read?: { sheet: ReadSheet; date1904: boolean };
   /** The rows taken (typed, as TableValue), and the sheet row each came from. */
   rows: TableValue;
   rowNumbers: number[];
@@ -212,7 +214,7 @@ function readRows(loaded: LoadedFlow, layout: AnnexLayout, found: HeaderFound, c
     problems.push({ level: 'warning', message: `${named(layout)}中没有读到任何一行：请从第${found.firstDataRow}行起逐行填写后再发送。` });
   }
   const dateColumns = layout.columns.filter((c) => c.column.type === 'date').map((c) => found.columnOf[c.index - 1]);
-  return { table: layout.table.id, sheet: found.sheet.name, dateColumns, rows, rowNumbers, invalidRows, problems };
+  return { table: layout.table.id, sheet: found.sheet.name, dateColumns, read: { sheet: found.sheet, date1904: context.date1904 }, rows, rowNumbers, invalidRows, problems };
 }
 
 /**

@@ -149,7 +149,7 @@ export function isoFromSerial(serial: number, date1904 = false): string {
 }
 
 /** A column's number from a cell reference: B7 → 2. */
-function columnOf(ref: string): number {
+export function columnOf(ref: string): number {
   let column = 0;
   for (let i = 0; i < ref.length; i++) {
     const code = ref.charCodeAt(i);

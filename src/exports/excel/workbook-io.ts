@@ -15,7 +15,7 @@ import { parseSharedStrings, parseSheet, parseWorkbook, TooManyRows, type ReadCe
  */
 
 export type { ReadCell } from './sheet-xml.ts';
-export { isoFromSerial } from './sheet-xml.ts';
+export { columnOf, isoFromSerial } from './sheet-xml.ts';
 
 export interface ReadSheet {
   name: string;
