@@ -1,16 +1,12 @@
-import { normalise } from './parse-answer.ts';
+import { bareReply } from './parse-answer.ts';
 
 /**
  * Replies to a value shown for confirmation — the directory's (名录登记为：X。与名录一致请回复“是”) or last year's — which
  * are not answers themselves. “是的” saved as a unit's name, or “不是” as its platform's, is a silent wrong value.
  */
 
-/** A reply without what a tired operator adds: 是的。 / 对对对 / 嗯嗯 / 是啊 / 一致的. */
-function bare(raw: string): string {
-  let text = normalise(raw).toLowerCase().replace(/[。.!！~～,，\s]+$/, '').replace(/[啊呀哦呢啦嘞哈咯噢滴]+$/, '');
-  text = text.replace(/^(\D{1,2}?)\1+$/, '$1');
-  return text.replace(/的$/, '');
-}
+/** A reply as bareReply leaves it, and without a last 的: 是的, 一致的. */
+const bare = (raw: string) => bareReply(raw).replace(/的$/, '');
 
 const AGREE = new Set(['是', '对', '确认', '确定', '好', '嗯', '恩', '行', '没错', '没问题', '无误', '正确', '一致', '一样', '相同', '同名录',
   '采用', '采用名录', '与名录一致', '和名录一致', '跟名录一致', '同名录一致', '名录一致', 'ok', 'okay', 'y', 'yes']);

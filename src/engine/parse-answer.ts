@@ -473,6 +473,13 @@ function sentencePolarity(text: string): boolean | undefined {
   return undefined;
 }
 
+/** A short reply without what a tired operator adds around it: 答：, 是的。, 好的呀, 嗯嗯, 对对对 — lower-cased. */
+export function bareReply(raw: string): string {
+  const text = normalise(raw).toLowerCase().replace(/^答[:：]\s*/, '').replace(/[。.!！~～,，\s]+$/, '').replace(/[啊呀哦呢啦嘞哈咯噢滴]+$/, '');
+  // 嗯嗯, 对对对, 好的好的.
+  return text.replace(/^(\D{1,2}?)\1+$/, '$1');
+}
+
 /**
  * Yes or no, as people say it: 是/是的/对/有/能/可以/确认/已/好的/嗯/√ …, 否/不是/没有/无/不能/未/没/×/无此情况 …, a leading yes
  * or no followed by a clause that agrees with it (有的，已通过认证), and short sentences whose meaning is clear
@@ -480,10 +487,7 @@ function sentencePolarity(text: string): boolean | undefined {
  * (可能) or a qualified answer (是的，但…) is asked again.
  */
 export function parseYesNo(raw: string): Parsed<boolean> {
-  let text = normalise(raw).toLowerCase().replace(/^答[:：]\s*/, '');
-  text = text.replace(/[。.!！~～,，\s]+$/, '').replace(/[啊呀哦呢啦嘞哈咯噢滴]+$/, '');
-  // 嗯嗯, 对对对, 好的好的.
-  text = text.replace(/^(\D{1,2}?)\1+$/, '$1');
+  const text = bareReply(raw);
   const refuse = fail(`请回答“是”或“否”（也可回复 1 表示是，2 表示否），您发送的是${quoted(raw)}。`);
   if (YES.includes(text)) return ok(true);
   if (NO.includes(text)) return ok(false);

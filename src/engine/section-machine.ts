@@ -8,7 +8,7 @@ import { buildScope, withAnswer, type Env, type OrgValues } from './scope.ts';
 import { takenFromLastYear, type LastYear } from './last-year.ts';
 import type { AnswerValue, Answers, MatrixValue } from './values.ts';
 import { collectMatrix } from './matrix-entry.ts';
-import { normalise, parseAnswer, parseYesNo, saysNone } from './parse-answer.ts';
+import { bareReply, normalise, parseAnswer, parseYesNo, saysNone } from './parse-answer.ts';
 
 /**
  * One XState machine per section, built from the section's definition: a state per question (asking, or explaining
@@ -190,7 +190,7 @@ export function buildSectionMachine(loaded: LoadedFlow, section: Section) {
         const a = assess(context, p.questionId, event);
         return a.kind === 'ok' && Array.isArray(a.value) && a.value.length === 1 && roomFor(p.questionId, 1);
       },
-      saidNoMoreRows: ({ event }) => event.type === 'ANSWER' && (NO_MORE_ROWS.test(normalise(event.text).replace(/[。.!！~～]+$/, '')) || saysNone(event.text) || saysNo(event.text)),
+      saidNoMoreRows: ({ event }) => event.type === 'ANSWER' && (NO_MORE_ROWS.test(bareReply(event.text)) || saysNone(event.text) || saysNo(event.text)),
       moreFills: ({ context, event }, p: { questionId: string }) => {
         if (event.type !== 'ANSWER') return false;
         const a = assessMore(context, p.questionId, event);
