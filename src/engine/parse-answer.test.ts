@@ -129,6 +129,13 @@ describe('choices and tables', () => {
     expect(parseText('平台提供政策咨询服务。\n服务热线：0311-85812345', { maxLength: 500, multiline: true })).toMatchObject({ ok: true });
   });
 
+  it('a reply that calls the answer off (取消, 不知道, 待定) is never saved as text', () => {
+    for (const word of ['取消', '算了。', '不知道', '待定']) {
+      expect(parseText(word, { maxLength: 200 })).toMatchObject({ ok: false, message: expect.stringContaining('没有作为答案保存') });
+    }
+    expect(parseText('取消合作的机构已从名单中删除', { maxLength: 200 })).toEqual(ok('取消合作的机构已从名单中删除'));
+  });
+
   it('a name question takes a name, not an address, a unit or a sentence typed at it', () => {
     const person = { maxLength: 50, format: 'person' as const };
     for (const name of ['王建国', '欧阳明月', '阿卜杜热合曼·买买提明', 'John Smith']) expect(parseText(name, person)).toEqual(ok(name));

@@ -740,10 +740,17 @@ function cleanText(raw: string, multiline: boolean): string {
   return multiline ? text : text.replace(/[^\S\n]*\n\s*/g, ' ');
 }
 
+/** Whole replies that put an answer off or call it off: never a text answer (单位名称“取消”). */
+const NOT_AN_ANSWER = new Set(['取消', '算了', '不填了', '先不填', '退出', '不知道', '不清楚', '不确定', '待定', '待确认', '不记得', '忘了',
+  '稍后', '稍后再填', '以后再说', '回头再填', '随便', '无所谓', '测试', 'test']);
+
 export function parseText(raw: string, q: { maxLength?: number; minLength?: number; multiline?: boolean; format?: TextFormat }): Parsed<string> {
   const text = cleanText(raw, q.multiline ?? false);
   const length = [...text].length;
   if (length === 0) return fail('内容不能为空，请输入文字。');
+  if (NOT_AN_ANSWER.has(bareReply(text))) {
+    return fail(`“${text}”没有作为答案保存。请直接输入本题的内容；选填题不填请回复“跳过”，暂时不清楚可先回复“目录”去填写其他部分，之后再回来。`);
+  }
   const max = q.maxLength ?? 200;
   if (length > max) return fail(`内容共 ${length} 字，超过了 ${max} 字的上限。请精简到 ${max} 字以内后重新发送。`);
   if (q.minLength && length < q.minLength) return fail(`内容至少需要 ${q.minLength} 字，您写了 ${length} 字，请补充后重新发送。`);

@@ -43,6 +43,16 @@ describe('files', () => {
     expect(text(views)).toContain('请先发送贵单位名称');
   });
 
+  it('取消 to “它属于哪一项” leaves the file unsorted and saves nothing as the answer of the question asked', async () => {
+    const user = { user: 'canceller' };
+    await chat.say(UNIT, user);
+    expect(text((await chat.send({ file: await fileOf('入驻企业名单.xlsx', 'residents') }, user)).views)).toContain('它属于哪一项证明材料？');
+    const cancelled = await chat.say('取消', user);
+    expect(cancelled).toContain('好的，刚收到的文件先不归类');
+    expect(cancelled).toContain('第 1/'); // the question the operator was at, still unanswered
+    expect(cancelled).not.toContain('当前答案');
+  });
+
   it('sorts a file sent outside an upload question into the item the operator picks, and collects more until 完成', async () => {
     await chat.say(UNIT);
     const asked = await chat.send({ file: await fileOf('社保缴纳证明.pdf', 'social security 1-12') });

@@ -35,7 +35,16 @@ export const files: Handler = async (ctx, next) => {
     if (picked && state.evidenceFor === 'not_applicable') return askReason(ctx, picked);
     if (picked) return sortInto(ctx, picked);
   }
-  if (state.evidenceChoices) ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
+  if (state.evidenceChoices) {
+    ctx.chatState = { ...ctx.chatState, evidenceChoices: undefined, evidenceFor: undefined };
+    // 取消 to “它属于哪一项？” leaves the files unsorted; it is no answer to the question the declaration is at.
+    if (!ctx.command && CANCEL.test(word)) {
+      ctx.chatState = { ...ctx.chatState, unsortedFiles: undefined };
+      const c = Conversation.of(ctx);
+      const what = state.evidenceFor === 'files' ? '刚收到的文件先不归类；需要时再发送一次并选择所属材料' : '没有标记任何材料';
+      return ctx.reply(...c.respond(c.turn(), [feedback('notice', `好的，${what}。`)], '我们继续：'));
+    }
+  }
   // Any message but a file ends the collecting: a file sent much later is asked about again, never filed unseen.
   if (state.collecting) {
     ctx.chatState = { ...ctx.chatState, collecting: undefined };
@@ -44,6 +53,9 @@ export const files: Handler = async (ctx, next) => {
   if (ctx.command?.kind === 'offline' || ctx.command?.kind === 'not_applicable') return offerMarking(ctx, ctx.command.kind);
   return next();
 };
+
+/** Replies that call off choosing an item. */
+const CANCEL = /^(取消|算了|不用了|不要了|先不|先不归类|不归类|暂不|稍后)[。.!！]*$/;
 
 const SIZE = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 const DONE: Choice = { label: '完成', value: '完成' };
